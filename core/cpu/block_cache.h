@@ -1,0 +1,71 @@
+// block_cache.h - decoded basic blocks, so that each guest instruction is
+// decoded once and then executed from its decoded form.
+//
+// A block starts at a guest virtual PC and ends after a control-transfer,
+// system or CSR instruction, at a page boundary, or after kMaxInstructions.
+// Blocks are keyed by virtual PC; the hart flushes the cache whenever the
+// mapping of code may have changed (fence.i, sfence.vma, satp writes, and
+// host edits of the page tables), which RISC-V requires software to
+// announce with exactly those instructions.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "isa/opcode.h"
+
+namespace vm::cpu {
+
+struct block {
+  uint64_t pc = 0;
+  uint32_t first = 0;       // index of the first instruction in the arena
+  uint32_t count = 0;       // guest instructions (the trailing kBlockEnd excluded)
+  bool crosses_page = false;  // its only instruction straddles two pages
+};
+
+class block_cache {
+ public:
+  static constexpr uint32_t kMaxInstructions = 64;
+  static constexpr uint32_t kIndexSize = 1u << 16;
+  static constexpr uint32_t kArenaCapacity = 1u << 20;  // instructions (12 MiB)
+
+  block_cache();
+
+  // The cached block starting at pc, or nullptr.
+  [[gnu::always_inline]] block* find(uint64_t pc) noexcept {
+    slot& s = index_[(pc >> 1) & (kIndexSize - 1)];
+    return s.pc == pc ? s.entry : nullptr;
+  }
+
+  // Room for one more block of up to kMaxInstructions + 1 instructions?
+  bool has_room() const noexcept {
+    return code_.size() + kMaxInstructions + 1 <= kArenaCapacity && blocks_.size() < kArenaCapacity / 2;
+  }
+
+  // Appends a decoded instruction to the block being built.
+  void append(const isa::decoded_instruction& d) noexcept { code_.push_back(d); }
+  uint32_t arena_size() const noexcept { return static_cast<uint32_t>(code_.size()); }
+  // Registers the block made of the instructions appended since `first`.
+  block* commit(uint64_t pc, uint32_t first, uint32_t count, bool crosses_page) noexcept;
+  // Drops instructions appended since `first` (a block whose fetch faulted).
+  void abandon(uint32_t first) noexcept { code_.resize(first); }
+
+  const isa::decoded_instruction* code() const noexcept { return code_.data(); }
+
+  void flush() noexcept;
+  uint64_t blocks_built() const noexcept { return blocks_built_; }
+  uint64_t flushes() const noexcept { return flushes_; }
+
+ private:
+  struct slot {
+    uint64_t pc = ~0ull;
+    block* entry = nullptr;
+  };
+  std::vector<slot> index_;
+  std::vector<isa::decoded_instruction> code_;  // capacity fixed: pointers stay valid
+  std::vector<block> blocks_;                   // capacity fixed likewise
+  uint64_t blocks_built_ = 0;
+  uint64_t flushes_ = 0;
+};
+
+}  // namespace vm::cpu

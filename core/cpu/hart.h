@@ -1,0 +1,84 @@
+// hart.h - one RISC-V hart: the interpreter over decoded blocks, CSRs and
+// trap delivery. Memory goes through mmu::mmu.
+//
+// Two ways to host a program:
+//  - bare metal: every exception is delivered to the guest's trap vector;
+//    HTIF stores end run() with kHostCall so the machine can act on them.
+//  - user emulation (Linux user ABI, like qemu-user): an exception raised in
+//    U-mode is not delivered but ends run() with kTrap, pc at the faulting
+//    instruction (for ecall: retired, pc still at the ecall), so the host
+//    can emulate the system call or the kernel's fault handling.
+#pragma once
+
+#include <cstdint>
+
+#include "cpu/block_cache.h"
+#include "cpu/guest_state.h"
+#include "mmu/mmu.h"
+
+namespace vm::cpu {
+
+enum class run_reason : uint8_t {
+  kInstructionLimit,  // max_instructions retired
+  kTrap,              // user emulation: exception from U-mode, see cause/tval
+  kHostCall,          // HTIF tohost written
+  kDoubleFault,       // the trap vector itself cannot be fetched
+};
+
+struct run_result {
+  run_reason reason = run_reason::kInstructionLimit;
+  exception cause = exception::kIllegalInstruction;
+  uint64_t tval = 0;
+};
+
+struct hart_counters {
+  uint64_t traps = 0;
+  uint64_t blocks_built = 0;
+  uint64_t block_cache_flushes = 0;
+};
+
+class hart {
+ public:
+  hart(mmu::mmu& memory, guest_state& state) noexcept;
+
+  void set_user_emulation(bool on) noexcept { user_emulation_ = on; }
+
+  // Runs until at least max_instructions more have retired (checked between
+  // blocks, so it may overshoot by less than one block), or something in
+  // run_reason happens.
+  run_result run(uint64_t max_instructions) noexcept;
+
+  // Delivers an exception to the guest as the privileged spec describes
+  // (delegation through medeleg, xepc/xcause/xtval, mstatus stacking).
+  void take_trap(exception cause, uint64_t tval) noexcept;
+
+  // Resets state for a fresh hart: M-mode, misa/mstatus as implemented.
+  void reset(uint64_t pc) noexcept;
+
+  // Discards cached translations and decoded code (after the host edits
+  // page tables or guest memory holding code).
+  void flush_translations() noexcept;
+
+  // CSR access with the architectural permission checks. False means the
+  // access raises an illegal-instruction exception. `instret_now` is the
+  // value counters read (instructions retired before this one).
+  bool read_csr(uint32_t number, uint64_t instret_now, uint64_t& value) noexcept;
+  bool write_csr(uint32_t number, uint64_t value) noexcept;
+
+  guest_state& state() noexcept { return state_; }
+  mmu::mmu& memory() noexcept { return mmu_; }
+  hart_counters counters() const noexcept;
+
+ private:
+  block* translate_block(uint64_t pc, run_result& fault) noexcept;
+  bool csr_accessible(uint32_t number, bool write) const noexcept;
+  void set_privilege(privilege p) noexcept;
+
+  mmu::mmu& mmu_;
+  guest_state& state_;
+  block_cache blocks_;
+  bool user_emulation_ = false;
+  uint64_t traps_ = 0;
+};
+
+}  // namespace vm::cpu

@@ -1,0 +1,131 @@
+// process.h - a Linux user-mode process on the guest machine, in the manner
+// of qemu-user: the hart runs the program in U-mode under Sv39 page tables
+// that this class builds in guest RAM, and the exceptions it raises are
+// handled here: system calls are emulated, page faults in the stack, heap
+// (brk) and anonymous mappings are served on demand, anything else ends the
+// process with the signal status qemu-riscv64 reports.
+//
+// Everything the guest can observe is deterministic: time is derived from
+// retired instructions, getrandom from a fixed seed, the environment is
+// empty unless given, and ids are fixed.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "cpu/hart.h"
+#include "loader/elf_loader.h"
+#include "mem/guest_ram.h"
+#include "mmu/mmu.h"
+#include "mmu/page_table.h"
+
+namespace vm::linux_abi {
+
+struct process_options {
+  std::vector<std::string> argv;  // argv[0] included
+  std::vector<std::string> envp;
+  uint64_t ram_bytes = 4ull << 30;
+  uint64_t stack_bytes = 8ull << 20;  // RLIMIT_STACK, as Linux's default
+  uint64_t random_seed = 0x5eed;
+};
+
+// How the process ended.
+struct exit_info {
+  int status = 0;             // what the host process should exit with
+  bool signalled = false;     // status is 128 + signal
+  std::string diagnostic;     // one line for stderr when signalled or limited
+  bool instruction_limit = false;
+};
+
+struct process_counters {
+  uint64_t syscalls = 0;
+  uint64_t demand_faults = 0;  // page faults served by mapping a page
+};
+
+class process {
+ public:
+  static constexpr uint64_t kRamBase = 0x80000000;
+  static constexpr uint64_t kStackTop = 0x3f'ffff'f000;  // top of the Sv39 user half, less a guard page
+  static constexpr uint64_t kMmapTop = 0x20'0000'0000;   // anonymous mappings grow down from here
+
+  // Builds the address space for `image`: page tables, segments, the initial
+  // stack with argv/envp/auxv. Errors: kOutOfMemory if guest RAM is too small.
+  static result<std::unique_ptr<process>> create(const loader::elf_image& image,
+                                                 const process_options& options);
+
+  // Runs until the guest exits, a fatal signal, or max_instructions retire.
+  exit_info run(uint64_t max_instructions = UINT64_MAX);
+
+  cpu::hart& hart() noexcept { return hart_; }
+  cpu::guest_state& state() noexcept { return state_; }
+  mmu::mmu& memory() noexcept { return mmu_; }
+  const process_counters& counters() const noexcept { return counters_; }
+
+ private:
+  struct region {
+    uint64_t end = 0;
+    uint64_t pte_flags = 0;  // sv39::pte bits for pages of this region (0: PROT_NONE)
+  };
+
+  explicit process(mem::guest_ram ram);
+
+  error map_segments(const loader::elf_image& image);
+  error build_stack(const loader::elf_image& image, const process_options& options);
+
+  // Memory management used by the syscalls.
+  bool handle_page_fault(uint64_t vaddr, cpu::exception cause);
+  bool map_zero_page(uint64_t vaddr, uint64_t flags);
+  void split_at(uint64_t address);
+  void add_region(uint64_t start, uint64_t end, uint64_t flags);
+  void remove_range(uint64_t start, uint64_t end);
+  bool range_free(uint64_t start, uint64_t end) const;
+  uint64_t find_free_range(uint64_t length) const;
+
+  // Guest memory access on the guest's behalf; false on an unmapped page.
+  bool copy_from_guest(uint64_t vaddr, void* out, uint64_t length);
+  bool copy_to_guest(uint64_t vaddr, const void* data, uint64_t length);
+  bool read_guest_string(uint64_t vaddr, std::string& out, size_t max = 4096);
+
+  // syscalls.cpp
+  int64_t syscall(uint64_t number, const uint64_t args[6]);
+  int64_t sys_brk(uint64_t address);
+  int64_t sys_mmap(uint64_t address, uint64_t length, uint64_t prot, uint64_t flags, int64_t fd);
+  int64_t sys_munmap(uint64_t address, uint64_t length);
+  int64_t sys_mprotect(uint64_t address, uint64_t length, uint64_t prot);
+  int64_t sys_read(int64_t fd, uint64_t buffer, uint64_t length);
+  int64_t sys_write(int64_t fd, uint64_t buffer, uint64_t length);
+  int64_t sys_writev(int64_t fd, uint64_t iov, uint64_t count);
+  int64_t sys_openat(uint64_t path);
+  int64_t sys_close(int64_t fd);
+  int64_t sys_fstat(int64_t fd, uint64_t buffer);
+  int64_t sys_clock_gettime(uint64_t clock, uint64_t buffer);
+  int64_t sys_gettimeofday(uint64_t buffer);
+  int64_t sys_getrandom(uint64_t buffer, uint64_t length);
+  int64_t sys_uname(uint64_t buffer);
+  int host_fd(int64_t guest_fd) const;
+  uint64_t virtual_nanoseconds() const noexcept;
+
+  mem::guest_ram ram_;
+  mem::frame_allocator frames_;
+  cpu::guest_state state_;
+  mmu::mmu mmu_;
+  cpu::hart hart_;
+  mmu::page_table tables_;
+  std::map<uint64_t, region> regions_;  // start -> region, non-overlapping
+  uint64_t brk_start_ = 0;
+  uint64_t brk_ = 0;
+  uint64_t stack_limit_ = 0;  // lowest address the stack may grow to
+  uint64_t random_state_ = 0;
+  std::vector<int> fds_;      // guest fd -> host fd (-1: closed)
+  std::set<uint64_t> reported_syscalls_;
+  bool exited_ = false;
+  int exit_status_ = 0;
+  process_counters counters_;
+};
+
+}  // namespace vm::linux_abi

@@ -1,0 +1,76 @@
+// guest_ram.h - the guest's physical memory: one contiguous host mapping,
+// reserved up front and committed lazily by the host kernel as pages are
+// first touched (MAP_NORESERVE), so a 4 GiB guest costs only what it uses.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "common/result.h"
+
+namespace vm::mem {
+
+inline constexpr uint64_t kPageSize = 4096;
+inline constexpr uint64_t kPageMask = kPageSize - 1;
+
+class guest_ram {
+ public:
+  // Reserves [base, base + size) of guest physical address space. `size`
+  // is rounded up to a page. Fails with kOutOfMemory if the host refuses.
+  static result<guest_ram> create(uint64_t base, uint64_t size) noexcept;
+
+  guest_ram() = default;
+  guest_ram(guest_ram&& other) noexcept;
+  guest_ram& operator=(guest_ram&& other) noexcept;
+  guest_ram(const guest_ram&) = delete;
+  guest_ram& operator=(const guest_ram&) = delete;
+  ~guest_ram();
+
+  uint64_t base() const noexcept { return base_; }
+  uint64_t size() const noexcept { return size_; }
+  uint64_t end() const noexcept { return base_ + size_; }
+
+  // True when [paddr, paddr + length) lies inside RAM (no wrap-around).
+  bool contains(uint64_t paddr, uint64_t length = 1) const noexcept {
+    return paddr >= base_ && length <= size_ && paddr - base_ <= size_ - length;
+  }
+
+  // Host address of guest physical `paddr`. Precondition: contains(paddr).
+  uint8_t* host(uint64_t paddr) const noexcept { return data_ + (paddr - base_); }
+
+  // host = paddr + host_offset() for every paddr in RAM (modular arithmetic).
+  uint64_t host_offset() const noexcept {
+    return reinterpret_cast<uint64_t>(data_) - base_;
+  }
+
+  // Returns a page range to the host (it reads as zero afterwards).
+  void discard(uint64_t paddr, uint64_t length) noexcept;
+
+ private:
+  uint8_t* data_ = nullptr;
+  uint64_t base_ = 0;
+  uint64_t size_ = 0;
+};
+
+// Hands out 4 KiB physical frames from a region of guest RAM: a bump pointer
+// plus a free list. Frames are zero when handed out.
+class frame_allocator {
+ public:
+  frame_allocator() = default;
+  frame_allocator(guest_ram* ram, uint64_t start, uint64_t end) noexcept
+      : ram_(ram), next_(start), end_(end) {}
+
+  // Physical address of a zeroed frame, or 0 when RAM is exhausted.
+  uint64_t allocate() noexcept;
+  void release(uint64_t frame) noexcept;
+  uint64_t frames_in_use() const noexcept { return in_use_; }
+
+ private:
+  guest_ram* ram_ = nullptr;
+  uint64_t next_ = 0;
+  uint64_t end_ = 0;
+  uint64_t free_head_ = 0;  // singly linked through the first word of each free frame
+  uint64_t in_use_ = 0;
+};
+
+}  // namespace vm::mem

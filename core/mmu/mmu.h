@@ -1,0 +1,105 @@
+// mmu.h - the memory path every guest load, store and instruction fetch
+// takes: L1 TLB (hit path inline, mmu_inline.h) -> Sv39 page walker -> guest
+// RAM. Misses, walks, A/D updates, faults and device (HTIF) stores are the
+// cold paths in mmu.cpp.
+//
+// The TLB caches translations for one translation context (satp, effective
+// privilege, SUM, MXR). Whoever changes that context calls flush(): the hart
+// does on satp/mstatus writes, privilege changes and sfence.vma; the Linux
+// layer does after editing page tables.
+#pragma once
+
+#include <bit>
+#include <cstdint>
+#include <cstring>
+
+#include "cpu/guest_state.h"
+#include "mem/guest_ram.h"
+#include "tlb/tlb_entry.h"
+#include "tlb/tlb_set_assoc.h"
+
+namespace vm::mmu {
+
+static_assert(std::endian::native == std::endian::little,
+              "guest memory is accessed with host loads: host must be little-endian");
+
+enum class access_status : uint8_t {
+  kOk,        // done
+  kFault,     // a guest exception; see mmu::fault()
+  kHostCall,  // done, and a device (HTIF tohost) asks the host to act
+};
+
+struct fault_info {
+  cpu::exception cause = cpu::exception::kLoadPageFault;
+  uint64_t tval = 0;  // the faulting virtual address
+};
+
+struct mmu_counters {
+  tlb::tlb_counters l1;
+  uint64_t walks = 0;
+  uint64_t pte_reads = 0;
+  uint64_t page_faults = 0;
+  uint64_t access_faults = 0;
+};
+
+// The L1 geometry: 64 sets x 4 ways = 256 entries, 8 KiB.
+using l1_tlb = tlb::tlb_set_assoc<64, 4>;
+
+class mmu {
+ public:
+  mmu(mem::guest_ram& ram, cpu::guest_state& state) noexcept : ram_(ram), state_(state) {}
+
+  // Guest data accesses of 1, 2, 4 or 8 bytes, any alignment (a misaligned
+  // access that crosses a page is done byte-exactly through both pages; a
+  // fault on either leaves memory unchanged).
+  template <class T>
+  access_status load(uint64_t vaddr, T& out) noexcept;
+  template <class T>
+  access_status store(uint64_t vaddr, T value) noexcept;
+
+  // Host pointer for an atomic read-modify-write of a naturally aligned T
+  // at vaddr (needs write permission). Misaligned: kFault with the
+  // store/AMO-misaligned cause (or load-misaligned when `for_load`).
+  template <class T>
+  access_status atomic_pointer(uint64_t vaddr, bool for_load, T*& host) noexcept;
+
+  // Checks that vaddr may be executed and returns the host address of its
+  // bytes, valid up to the end of its page.
+  access_status fetch(uint64_t vaddr, const uint8_t*& host) noexcept;
+
+  // Translates for an access by the host on the guest's behalf (syscall
+  // buffers), filling the TLB as a guest access would.
+  access_status translate(uint64_t vaddr, tlb::access_type type, uint64_t& paddr) noexcept;
+
+  void flush() noexcept;
+  void flush_page(uint64_t vaddr) noexcept { l1_.flush_page(vaddr & ~mem::kPageMask); }
+
+  // The physical address of the HTIF `tohost` word; 0 disables HTIF.
+  void set_tohost(uint64_t paddr) noexcept { tohost_ = paddr; }
+  uint64_t tohost() const noexcept { return tohost_; }
+
+  const fault_info& fault() const noexcept { return fault_; }
+  const mmu_counters& counters() const noexcept { return counters_; }
+  mem::guest_ram& ram() noexcept { return ram_; }
+
+ private:
+  template <tlb::access_type Type>
+  [[gnu::always_inline]] const tlb::tlb_entry* hit(uint64_t vaddr) noexcept;
+
+  // Translates one access that lies within a page, filling the L1.
+  access_status translate_page(uint64_t vaddr, tlb::access_type type, uint64_t& paddr) noexcept;
+  access_status load_slow(uint64_t vaddr, void* out, unsigned size) noexcept;
+  access_status store_slow(uint64_t vaddr, const void* value, unsigned size) noexcept;
+  access_status raise(cpu::exception cause, uint64_t vaddr) noexcept;
+
+  l1_tlb l1_;
+  mem::guest_ram& ram_;
+  cpu::guest_state& state_;
+  uint64_t tohost_ = 0;
+  fault_info fault_;
+  mmu_counters counters_;
+};
+
+}  // namespace vm::mmu
+
+#include "mmu/mmu_inline.h"

@@ -1,0 +1,68 @@
+// mmu_inline.h - the TLB hit paths of mmu.h. Included only by mmu.h.
+#pragma once
+
+namespace vm::mmu {
+
+template <tlb::access_type Type>
+[[gnu::always_inline]] inline const tlb::tlb_entry* mmu::hit(uint64_t vaddr) noexcept {
+  return l1_.find<Type>(vaddr & ~mem::kPageMask);
+}
+
+template <class T>
+[[gnu::always_inline]] inline access_status mmu::load(uint64_t vaddr, T& out) noexcept {
+  const tlb::tlb_entry* e = hit<tlb::access_type::kRead>(vaddr);
+  if (e != nullptr && (vaddr & mem::kPageMask) <= mem::kPageSize - sizeof(T)) [[likely]] {
+    ++counters_.l1.hits;
+    std::memcpy(&out, reinterpret_cast<const void*>(vaddr + e->host_addend), sizeof(T));
+    return access_status::kOk;
+  }
+  return load_slow(vaddr, &out, sizeof(T));
+}
+
+template <class T>
+[[gnu::always_inline]] inline access_status mmu::store(uint64_t vaddr, T value) noexcept {
+  const tlb::tlb_entry* e = hit<tlb::access_type::kWrite>(vaddr);
+  if (e != nullptr && (vaddr & mem::kPageMask) <= mem::kPageSize - sizeof(T)) [[likely]] {
+    ++counters_.l1.hits;
+    std::memcpy(reinterpret_cast<void*>(vaddr + e->host_addend), &value, sizeof(T));
+    return access_status::kOk;
+  }
+  return store_slow(vaddr, &value, sizeof(T));
+}
+
+template <class T>
+inline access_status mmu::atomic_pointer(uint64_t vaddr, bool for_load, T*& host) noexcept {
+  if (vaddr & (sizeof(T) - 1)) {
+    return raise(for_load ? cpu::exception::kLoadMisaligned : cpu::exception::kStoreMisaligned,
+                 vaddr);
+  }
+  const tlb::access_type type = for_load ? tlb::access_type::kRead : tlb::access_type::kWrite;
+  const tlb::tlb_entry* e = for_load ? hit<tlb::access_type::kRead>(vaddr)
+                                     : hit<tlb::access_type::kWrite>(vaddr);
+  if (e != nullptr) [[likely]] {
+    ++counters_.l1.hits;
+    host = reinterpret_cast<T*>(vaddr + e->host_addend);
+    return access_status::kOk;
+  }
+  uint64_t paddr;
+  const access_status s = translate_page(vaddr, type, paddr);
+  if (s == access_status::kFault) return s;
+  host = reinterpret_cast<T*>(ram_.host(paddr));
+  return access_status::kOk;
+}
+
+inline access_status mmu::fetch(uint64_t vaddr, const uint8_t*& host) noexcept {
+  const tlb::tlb_entry* e = hit<tlb::access_type::kExecute>(vaddr);
+  if (e != nullptr) [[likely]] {
+    ++counters_.l1.hits;
+    host = reinterpret_cast<const uint8_t*>(vaddr + e->host_addend);
+    return access_status::kOk;
+  }
+  uint64_t paddr;
+  const access_status s = translate_page(vaddr, tlb::access_type::kExecute, paddr);
+  if (s == access_status::kFault) return s;
+  host = ram_.host(paddr);
+  return access_status::kOk;
+}
+
+}  // namespace vm::mmu

@@ -1,0 +1,73 @@
+// tlb_set_assoc.h - a set-associative TLB whose geometry is fixed at compile
+// time, so the hit path is a mask, a few compares and no calls.
+//
+// This is the L1 that sits between the CPU and the page walker. The TLB
+// family (multi-level, concurrent, per-CPU, other replacement policies) is
+// built behind the same three operations: find (hit path), insert (fill after
+// a walk), flush (sfence.vma / satp / privilege change).
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "tlb/tlb_entry.h"
+
+namespace vm::tlb {
+
+template <unsigned Sets, unsigned Ways>
+class tlb_set_assoc {
+  static_assert(Sets > 0 && (Sets & (Sets - 1)) == 0, "set count must be a power of two");
+  static_assert(Ways > 0);
+
+ public:
+  static constexpr unsigned kSets = Sets;
+  static constexpr unsigned kWays = Ways;
+  static constexpr unsigned kPageShift = 12;
+
+  // The entry that permits `type` on virtual page `page` (page-aligned), or
+  // nullptr. Does not count: callers count hits and misses where they know
+  // which accesses are architectural.
+  template <access_type Type>
+  [[gnu::always_inline]] const tlb_entry* find(uint64_t page) const noexcept {
+    const set& s = sets_[(page >> kPageShift) & (Sets - 1)];
+    for (unsigned way = 0; way < Ways; ++way) {
+      if (s.ways[way].tag[static_cast<unsigned>(Type)] == page) return &s.ways[way];
+    }
+    return nullptr;
+  }
+
+  // Installs `entry` for `page`, replacing an entry of the same page if one
+  // exists, otherwise the set's next victim (round-robin).
+  void insert(uint64_t page, const tlb_entry& entry) noexcept {
+    set& s = sets_[(page >> kPageShift) & (Sets - 1)];
+    for (unsigned way = 0; way < Ways; ++way) {
+      const tlb_entry& e = s.ways[way];
+      if (e.tag[0] == page || e.tag[1] == page || e.tag[2] == page) {
+        s.ways[way] = entry;
+        return;
+      }
+    }
+    s.ways[s.next_victim] = entry;
+    s.next_victim = static_cast<uint8_t>((s.next_victim + 1) % Ways);
+  }
+
+  void flush_page(uint64_t page) noexcept {
+    set& s = sets_[(page >> kPageShift) & (Sets - 1)];
+    for (tlb_entry& e : s.ways) {
+      if (e.tag[0] == page || e.tag[1] == page || e.tag[2] == page) e = tlb_entry{};
+    }
+  }
+
+  void flush_all() noexcept {
+    for (set& s : sets_) s = set{};
+  }
+
+ private:
+  struct set {
+    tlb_entry ways[Ways];
+    uint8_t next_victim = 0;
+  };
+  std::array<set, Sets> sets_{};
+};
+
+}  // namespace vm::tlb

@@ -1,0 +1,25 @@
+// commands.h - the vmbench subcommands. Each registers its options on a
+// CLI11 subcommand and returns the process exit status when run.
+//
+// Exit status: 0 success; 1 a regression was found (compare); 2 bad input or
+// usage. `vmbench exec` returns the guest's own status, as qemu-riscv64 does.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace vm::harness {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRegression = 1;
+inline constexpr int kExitBadInput = 2;
+
+// Version of every JSON document vmbench writes.
+inline constexpr int kSchemaVersion = 1;
+
+using command_action = std::function<int()>;
+
+command_action add_exec_command(CLI::App& app);
+command_action add_run_command(CLI::App& app);
+
+}  // namespace vm::harness

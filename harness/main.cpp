@@ -1,0 +1,33 @@
+// main.cpp - the vmbench command line.
+
+#include <cstdio>
+#include <exception>
+
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "vmbench: a RISC-V RV64 guest machine with a software MMU, and the benchmark harness around it.\n"
+      "Exit status: 0 success, 1 regression found (compare), 2 bad input or usage;\n"
+      "`vmbench exec` exits with the guest's own status, as qemu-riscv64 does."};
+  app.set_version_flag("--version", VMBENCH_VERSION);
+  app.require_subcommand(1);
+
+  const auto exec = vm::harness::add_exec_command(app);
+  const auto run = vm::harness::add_run_command(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : vm::harness::kExitBadInput;
+  }
+  try {
+    if (app.got_subcommand("exec")) return exec();
+    if (app.got_subcommand("run")) return run();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "vmbench: %s\n", e.what());
+    return vm::harness::kExitBadInput;
+  }
+  return vm::harness::kExitBadInput;
+}
