@@ -21,6 +21,20 @@ struct block {
   uint32_t first = 0;       // index of the first instruction in the arena
   uint32_t count = 0;       // guest instructions (the trailing kBlockEnd excluded)
   bool crosses_page = false;  // its only instruction straddles two pages
+  // Chaining: the blocks this one was last seen to jump or fall through to,
+  // so the next block is found without a cache lookup. Links never dangle:
+  // they point into the same cache and a flush drops every block at once.
+  uint64_t link_pc[2] = {~0ull, ~0ull};
+  block* link[2] = {nullptr, nullptr};
+
+  block* successor(uint64_t target) const noexcept {
+    return link_pc[0] == target ? link[0] : link_pc[1] == target ? link[1] : nullptr;
+  }
+  void add_successor(uint64_t target, block* next) noexcept {
+    const int slot = link_pc[0] == ~0ull ? 0 : 1;  // slot 1 follows the latest indirect target
+    link_pc[slot] = target;
+    link[slot] = next;
+  }
 };
 
 class block_cache {

@@ -132,7 +132,8 @@ block* hart::translate_block(uint64_t pc, run_result& fault) noexcept {
         std::memcpy(&word, page_host + (at & mem::kPageMask), 4);
       }
     }
-    const isa::decoded_instruction d = isa::decode(word);
+    isa::decoded_instruction d = isa::decode(word);
+    d.pc_offset = static_cast<uint16_t>(at - pc);
     blocks_.append(d);
     ++count;
     at += d.length;
@@ -146,6 +147,7 @@ block* hart::translate_block(uint64_t pc, run_result& fault) noexcept {
   isa::decoded_instruction end;
   end.operation = op::kBlockEnd;
   end.length = 0;
+  end.pc_offset = static_cast<uint16_t>(at - pc);
   blocks_.append(end);
   return blocks_.commit(pc, first, count, crosses_page);
 }
@@ -157,38 +159,50 @@ run_result hart::run(uint64_t max_instructions) noexcept {
       max_instructions > UINT64_MAX - s.instret ? UINT64_MAX : s.instret + max_instructions;
   run_result result;
 
+  // The block that just ended in a plain control transfer (branch, jump,
+  // fall-through), or nullptr after anything that may have changed the
+  // translation context. Its page was checked executable since the last TLB
+  // flush, so a successor on the same page needs no second check.
+  block* from = nullptr;
   while (s.instret < limit) {
-    // ---- block lookup: every block entry checks execute permission ----
-    block* b = blocks_.find(s.pc);
-    const uint8_t* ignored;
-    if (b != nullptr) {
-      if (mmu_.fetch(s.pc, ignored) != mmu::access_status::kOk ||
-          (b->crosses_page &&
-           mmu_.fetch((s.pc | mem::kPageMask) + 1, ignored) != mmu::access_status::kOk)) {
-        result.cause = mmu_.fault().cause;
-        result.tval = mmu_.fault().tval;
-        b = nullptr;
+    block* b = from != nullptr ? from->successor(s.pc) : nullptr;
+    const bool same_page = b != nullptr && !b->crosses_page && ((s.pc ^ from->pc) >> 12) == 0;
+    if (!same_page) {
+      // ---- block entry: check execute permission through the TLB ----
+      if (b == nullptr) b = blocks_.find(s.pc);
+      const uint8_t* ignored;
+      if (b != nullptr) {
+        if (mmu_.fetch(s.pc, ignored) != mmu::access_status::kOk ||
+            (b->crosses_page &&
+             mmu_.fetch((s.pc | mem::kPageMask) + 1, ignored) != mmu::access_status::kOk)) {
+          result.cause = mmu_.fault().cause;
+          result.tval = mmu_.fault().tval;
+          b = nullptr;
+        }
+      } else {
+        b = translate_block(s.pc, result);
       }
-    } else {
-      b = translate_block(s.pc, result);
+      if (b == nullptr) {
+        from = nullptr;
+        if (user_emulation_ && s.priv == privilege::kUser) {
+          result.reason = run_reason::kTrap;
+          return result;
+        }
+        const uint64_t faulting_pc = s.pc;
+        take_trap(result.cause, result.tval);
+        if (s.pc == faulting_pc) {
+          result.reason = run_reason::kDoubleFault;
+          return result;
+        }
+        continue;
+      }
+      if (from != nullptr && from->successor(s.pc) == nullptr) from->add_successor(s.pc, b);
     }
-    if (b == nullptr) {
-      if (user_emulation_ && s.priv == privilege::kUser) {
-        result.reason = run_reason::kTrap;
-        return result;
-      }
-      const uint64_t faulting_pc = s.pc;
-      take_trap(result.cause, result.tval);
-      if (s.pc == faulting_pc) {
-        result.reason = run_reason::kDoubleFault;
-        return result;
-      }
-      continue;
-    }
+    from = nullptr;
 
     const isa::decoded_instruction* const first = blocks_.code() + b->first;
     const isa::decoded_instruction* ip = first;
-    uint64_t pc = b->pc;
+    const uint64_t block_pc = b->pc;
     uint64_t next = 0;
     exception cause = exception::kIllegalInstruction;
     uint64_t tval = 0;
@@ -213,88 +227,110 @@ run_result hart::run(uint64_t max_instructions) noexcept {
         mmu_.store<type>(x[ip->rs1] + ip->imm, static_cast<type>(x[ip->rs2]));             \
     if (st != mmu::access_status::kOk) [[unlikely]] {                                      \
       if (st == mmu::access_status::kFault) goto memory_fault;                             \
-      next = pc + ip->length;                                                               \
+      next = VM_PC + ip->length;                                                            \
       goto host_call;                                                                       \
     }                                                                                       \
   } while (0)
 #define VM_BRANCH(cond)                                   \
   do {                                                    \
-    next = (cond) ? pc + ip->imm : pc + ip->length;       \
-    goto block_done;                                      \
+    next = (cond) ? VM_PC + ip->imm : VM_PC + ip->length; \
+    goto chain;                                           \
   } while (0)
 
-    for (;; pc += ip->length, ++ip) {
-      const uint64_t a = x[ip->rs1];
-      const uint64_t c = x[ip->rs2];
-      const auto imm = static_cast<int64_t>(ip->imm);
-      switch (ip->operation) {
+// Threaded dispatch: every handler ends by jumping straight to the next
+// instruction's handler (one indirect branch per instruction, predicted per
+// site). The table is expanded from rv64.inc like the op enum itself.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+    static const void* const kDispatch[] = {
+        &&op_kIllegal,
+#define VM_INSN(name, mnemonic, pattern, format) &&op_k##name,
+#include "isa/rv64.inc"
+        &&op_kBlockEnd,
+        &&op_kCount,
+    };
+    static_assert(sizeof kDispatch / sizeof kDispatch[0] == static_cast<size_t>(op::kCount) + 1);
+#define VM_OP(name) op_##name
+#define VM_DISPATCH() goto* kDispatch[static_cast<uint8_t>(ip->operation)]
+#define VM_NEXT \
+  do {          \
+    ++ip;       \
+    VM_DISPATCH(); \
+  } while (0)
+#define VM_RS1 x[ip->rs1]
+#define VM_RS2 x[ip->rs2]
+#define VM_IMM static_cast<int64_t>(ip->imm)
+#define VM_PC (block_pc + ip->pc_offset)
+
+    VM_DISPATCH();
+    {
         // ---- RV64I ----
-        case op::kLui: x[ip->rd] = static_cast<uint64_t>(imm); break;
-        case op::kAuipc: x[ip->rd] = pc + imm; break;
-        case op::kJal: x[ip->rd] = pc + ip->length; next = pc + imm; goto block_done;
-        case op::kJalr:
-          next = (a + imm) & ~1ull;
-          x[ip->rd] = pc + ip->length;
-          goto block_done;
-        case op::kBeq: VM_BRANCH(a == c);
-        case op::kBne: VM_BRANCH(a != c);
-        case op::kBlt: VM_BRANCH(static_cast<int64_t>(a) < static_cast<int64_t>(c));
-        case op::kBge: VM_BRANCH(static_cast<int64_t>(a) >= static_cast<int64_t>(c));
-        case op::kBltu: VM_BRANCH(a < c);
-        case op::kBgeu: VM_BRANCH(a >= c);
-        case op::kLb: VM_LOAD(int8_t); break;
-        case op::kLh: VM_LOAD(int16_t); break;
-        case op::kLw: VM_LOAD(int32_t); break;
-        case op::kLd: VM_LOADU(uint64_t); break;
-        case op::kLbu: VM_LOADU(uint8_t); break;
-        case op::kLhu: VM_LOADU(uint16_t); break;
-        case op::kLwu: VM_LOADU(uint32_t); break;
-        case op::kSb: VM_STORE(uint8_t); break;
-        case op::kSh: VM_STORE(uint16_t); break;
-        case op::kSw: VM_STORE(uint32_t); break;
-        case op::kSd: VM_STORE(uint64_t); break;
-        case op::kAddi: x[ip->rd] = a + imm; break;
-        case op::kSlti: x[ip->rd] = static_cast<int64_t>(a) < imm; break;
-        case op::kSltiu: x[ip->rd] = a < static_cast<uint64_t>(imm); break;
-        case op::kXori: x[ip->rd] = a ^ imm; break;
-        case op::kOri: x[ip->rd] = a | imm; break;
-        case op::kAndi: x[ip->rd] = a & imm; break;
-        case op::kSlli: x[ip->rd] = a << imm; break;
-        case op::kSrli: x[ip->rd] = a >> imm; break;
-        case op::kSrai: x[ip->rd] = static_cast<uint64_t>(static_cast<int64_t>(a) >> imm); break;
-        case op::kAdd: x[ip->rd] = a + c; break;
-        case op::kSub: x[ip->rd] = a - c; break;
-        case op::kSll: x[ip->rd] = a << (c & 63); break;
-        case op::kSlt: x[ip->rd] = static_cast<int64_t>(a) < static_cast<int64_t>(c); break;
-        case op::kSltu: x[ip->rd] = a < c; break;
-        case op::kXor: x[ip->rd] = a ^ c; break;
-        case op::kSrl: x[ip->rd] = a >> (c & 63); break;
-        case op::kSra: x[ip->rd] = static_cast<uint64_t>(static_cast<int64_t>(a) >> (c & 63)); break;
-        case op::kOr: x[ip->rd] = a | c; break;
-        case op::kAnd: x[ip->rd] = a & c; break;
-        case op::kAddiw: x[ip->rd] = sext32(a + imm); break;
-        case op::kSlliw: x[ip->rd] = sext32(static_cast<uint32_t>(a) << imm); break;
-        case op::kSrliw: x[ip->rd] = sext32(static_cast<uint32_t>(a) >> imm); break;
-        case op::kSraiw: x[ip->rd] = sext32(static_cast<uint32_t>(static_cast<int32_t>(a) >> imm)); break;
-        case op::kAddw: x[ip->rd] = sext32(a + c); break;
-        case op::kSubw: x[ip->rd] = sext32(a - c); break;
-        case op::kSllw: x[ip->rd] = sext32(static_cast<uint32_t>(a) << (c & 31)); break;
-        case op::kSrlw: x[ip->rd] = sext32(static_cast<uint32_t>(a) >> (c & 31)); break;
-        case op::kSraw: x[ip->rd] = sext32(static_cast<uint32_t>(static_cast<int32_t>(a) >> (c & 31))); break;
-        case op::kFence: break;
-        case op::kFenceI:
+        VM_OP(kLui): x[ip->rd] = static_cast<uint64_t>(VM_IMM); VM_NEXT;
+        VM_OP(kAuipc): x[ip->rd] = VM_PC + VM_IMM; VM_NEXT;
+        VM_OP(kJal): x[ip->rd] = VM_PC + ip->length; next = VM_PC + VM_IMM; goto chain;
+        VM_OP(kJalr):
+          next = (VM_RS1 + VM_IMM) & ~1ull;
+          x[ip->rd] = VM_PC + ip->length;
+          goto chain;
+        VM_OP(kBeq): VM_BRANCH(VM_RS1 == VM_RS2);
+        VM_OP(kBne): VM_BRANCH(VM_RS1 != VM_RS2);
+        VM_OP(kBlt): VM_BRANCH(static_cast<int64_t>(VM_RS1) < static_cast<int64_t>(VM_RS2));
+        VM_OP(kBge): VM_BRANCH(static_cast<int64_t>(VM_RS1) >= static_cast<int64_t>(VM_RS2));
+        VM_OP(kBltu): VM_BRANCH(VM_RS1 < VM_RS2);
+        VM_OP(kBgeu): VM_BRANCH(VM_RS1 >= VM_RS2);
+        VM_OP(kLb): VM_LOAD(int8_t); VM_NEXT;
+        VM_OP(kLh): VM_LOAD(int16_t); VM_NEXT;
+        VM_OP(kLw): VM_LOAD(int32_t); VM_NEXT;
+        VM_OP(kLd): VM_LOADU(uint64_t); VM_NEXT;
+        VM_OP(kLbu): VM_LOADU(uint8_t); VM_NEXT;
+        VM_OP(kLhu): VM_LOADU(uint16_t); VM_NEXT;
+        VM_OP(kLwu): VM_LOADU(uint32_t); VM_NEXT;
+        VM_OP(kSb): VM_STORE(uint8_t); VM_NEXT;
+        VM_OP(kSh): VM_STORE(uint16_t); VM_NEXT;
+        VM_OP(kSw): VM_STORE(uint32_t); VM_NEXT;
+        VM_OP(kSd): VM_STORE(uint64_t); VM_NEXT;
+        VM_OP(kAddi): x[ip->rd] = VM_RS1 + VM_IMM; VM_NEXT;
+        VM_OP(kSlti): x[ip->rd] = static_cast<int64_t>(VM_RS1) < VM_IMM; VM_NEXT;
+        VM_OP(kSltiu): x[ip->rd] = VM_RS1 < static_cast<uint64_t>(VM_IMM); VM_NEXT;
+        VM_OP(kXori): x[ip->rd] = VM_RS1 ^ VM_IMM; VM_NEXT;
+        VM_OP(kOri): x[ip->rd] = VM_RS1 | VM_IMM; VM_NEXT;
+        VM_OP(kAndi): x[ip->rd] = VM_RS1 & VM_IMM; VM_NEXT;
+        VM_OP(kSlli): x[ip->rd] = VM_RS1 << VM_IMM; VM_NEXT;
+        VM_OP(kSrli): x[ip->rd] = VM_RS1 >> VM_IMM; VM_NEXT;
+        VM_OP(kSrai): x[ip->rd] = static_cast<uint64_t>(static_cast<int64_t>(VM_RS1) >> VM_IMM); VM_NEXT;
+        VM_OP(kAdd): x[ip->rd] = VM_RS1 + VM_RS2; VM_NEXT;
+        VM_OP(kSub): x[ip->rd] = VM_RS1 - VM_RS2; VM_NEXT;
+        VM_OP(kSll): x[ip->rd] = VM_RS1 << (VM_RS2 & 63); VM_NEXT;
+        VM_OP(kSlt): x[ip->rd] = static_cast<int64_t>(VM_RS1) < static_cast<int64_t>(VM_RS2); VM_NEXT;
+        VM_OP(kSltu): x[ip->rd] = VM_RS1 < VM_RS2; VM_NEXT;
+        VM_OP(kXor): x[ip->rd] = VM_RS1 ^ VM_RS2; VM_NEXT;
+        VM_OP(kSrl): x[ip->rd] = VM_RS1 >> (VM_RS2 & 63); VM_NEXT;
+        VM_OP(kSra): x[ip->rd] = static_cast<uint64_t>(static_cast<int64_t>(VM_RS1) >> (VM_RS2 & 63)); VM_NEXT;
+        VM_OP(kOr): x[ip->rd] = VM_RS1 | VM_RS2; VM_NEXT;
+        VM_OP(kAnd): x[ip->rd] = VM_RS1 & VM_RS2; VM_NEXT;
+        VM_OP(kAddiw): x[ip->rd] = sext32(VM_RS1 + VM_IMM); VM_NEXT;
+        VM_OP(kSlliw): x[ip->rd] = sext32(static_cast<uint32_t>(VM_RS1) << VM_IMM); VM_NEXT;
+        VM_OP(kSrliw): x[ip->rd] = sext32(static_cast<uint32_t>(VM_RS1) >> VM_IMM); VM_NEXT;
+        VM_OP(kSraiw): x[ip->rd] = sext32(static_cast<uint32_t>(static_cast<int32_t>(VM_RS1) >> VM_IMM)); VM_NEXT;
+        VM_OP(kAddw): x[ip->rd] = sext32(VM_RS1 + VM_RS2); VM_NEXT;
+        VM_OP(kSubw): x[ip->rd] = sext32(VM_RS1 - VM_RS2); VM_NEXT;
+        VM_OP(kSllw): x[ip->rd] = sext32(static_cast<uint32_t>(VM_RS1) << (VM_RS2 & 31)); VM_NEXT;
+        VM_OP(kSrlw): x[ip->rd] = sext32(static_cast<uint32_t>(VM_RS1) >> (VM_RS2 & 31)); VM_NEXT;
+        VM_OP(kSraw): x[ip->rd] = sext32(static_cast<uint32_t>(static_cast<int32_t>(VM_RS1) >> (VM_RS2 & 31))); VM_NEXT;
+        VM_OP(kFence): VM_NEXT;
+        VM_OP(kFenceI):
           blocks_.flush();  // the current block is finished with below
-          next = pc + ip->length;
+          next = VM_PC + ip->length;
           goto block_done;
-        case op::kEcall:
+        VM_OP(kEcall):
           cause = static_cast<exception>(static_cast<uint8_t>(exception::kEcallFromUser) +
                                          static_cast<uint8_t>(s.priv));
           tval = 0;
           goto exception_taken;
-        case op::kEbreak: cause = exception::kBreakpoint; tval = pc; goto exception_taken;
+        VM_OP(kEbreak): cause = exception::kBreakpoint; tval = VM_PC; goto exception_taken;
 
         // ---- privileged ----
-        case op::kMret: {
+        VM_OP(kMret): {
           if (s.priv != privilege::kMachine) goto illegal;
           uint64_t& m = s.csr.mstatus;
           const auto target = static_cast<privilege>((m & mstatus::kMpp) >> mstatus::kMppShift);
@@ -307,7 +343,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
           mmu_.flush();
           goto block_done;
         }
-        case op::kSret: {
+        VM_OP(kSret): {
           if (s.priv == privilege::kUser ||
               (s.priv == privilege::kSupervisor && (s.csr.mstatus & mstatus::kTsr)))
             goto illegal;
@@ -322,27 +358,27 @@ run_result hart::run(uint64_t max_instructions) noexcept {
           mmu_.flush();
           goto block_done;
         }
-        case op::kWfi:
+        VM_OP(kWfi):
           if (s.priv == privilege::kUser ||
               (s.priv == privilege::kSupervisor && (s.csr.mstatus & mstatus::kTw)))
             goto illegal;
-          next = pc + ip->length;  // no interrupts are modelled: a no-op
+          next = VM_PC + ip->length;  // no interrupts are modelled: a no-op
           goto block_done;
-        case op::kSfenceVma:
+        VM_OP(kSfenceVma):
           if (s.priv == privilege::kUser ||
               (s.priv == privilege::kSupervisor && (s.csr.mstatus & mstatus::kTvm)))
             goto illegal;
           flush_translations();
-          next = pc + ip->length;
+          next = VM_PC + ip->length;
           goto block_done;
 
         // ---- Zicsr ----
-        case op::kCsrrw: case op::kCsrrs: case op::kCsrrc:
-        case op::kCsrrwi: case op::kCsrrsi: case op::kCsrrci: {
+        VM_OP(kCsrrw): VM_OP(kCsrrs): VM_OP(kCsrrc):
+        VM_OP(kCsrrwi): VM_OP(kCsrrsi): VM_OP(kCsrrci): {
           const auto number = static_cast<uint32_t>(ip->imm);
           const bool immediate = ip->operation == op::kCsrrwi || ip->operation == op::kCsrrsi ||
                                  ip->operation == op::kCsrrci;
-          const uint64_t operand = immediate ? ip->rs1 : a;
+          const uint64_t operand = immediate ? ip->rs1 : VM_RS1;
           const bool is_write = ip->operation == op::kCsrrw || ip->operation == op::kCsrrwi;
           const bool writes = is_write || ip->rs1 != 0;
           const bool reads = !is_write || ip->rd != isa::kSinkRegister;
@@ -363,124 +399,130 @@ run_result hart::run(uint64_t max_instructions) noexcept {
             }
           }
           x[ip->rd] = old;
-          next = pc + ip->length;
+          next = VM_PC + ip->length;
           goto block_done;
         }
 
         // ---- M ----
-        case op::kMul: x[ip->rd] = a * c; break;
-        case op::kMulh:
+        VM_OP(kMul): x[ip->rd] = VM_RS1 * VM_RS2; VM_NEXT;
+        VM_OP(kMulh):
           x[ip->rd] = static_cast<uint64_t>(
-              (static_cast<int128>(static_cast<int64_t>(a)) * static_cast<int64_t>(c)) >> 64);
-          break;
-        case op::kMulhsu:
+              (static_cast<int128>(static_cast<int64_t>(VM_RS1)) * static_cast<int64_t>(VM_RS2)) >> 64);
+          VM_NEXT;
+        VM_OP(kMulhsu):
           x[ip->rd] = static_cast<uint64_t>(
-              (static_cast<int128>(static_cast<int64_t>(a)) * static_cast<int128>(c)) >> 64);
-          break;
-        case op::kMulhu:
-          x[ip->rd] = static_cast<uint64_t>((static_cast<uint128>(a) * c) >> 64);
-          break;
-        case op::kDiv:
-          x[ip->rd] = static_cast<uint64_t>(div_signed(static_cast<int64_t>(a), static_cast<int64_t>(c)));
-          break;
-        case op::kDivu: x[ip->rd] = c == 0 ? ~0ull : a / c; break;
-        case op::kRem:
-          x[ip->rd] = static_cast<uint64_t>(rem_signed(static_cast<int64_t>(a), static_cast<int64_t>(c)));
-          break;
-        case op::kRemu: x[ip->rd] = c == 0 ? a : a % c; break;
-        case op::kMulw: x[ip->rd] = sext32(a * c); break;
-        case op::kDivw:
+              (static_cast<int128>(static_cast<int64_t>(VM_RS1)) * static_cast<int128>(VM_RS2)) >> 64);
+          VM_NEXT;
+        VM_OP(kMulhu):
+          x[ip->rd] = static_cast<uint64_t>((static_cast<uint128>(VM_RS1) * VM_RS2) >> 64);
+          VM_NEXT;
+        VM_OP(kDiv):
+          x[ip->rd] = static_cast<uint64_t>(div_signed(static_cast<int64_t>(VM_RS1), static_cast<int64_t>(VM_RS2)));
+          VM_NEXT;
+        VM_OP(kDivu): x[ip->rd] = VM_RS2 == 0 ? ~0ull : VM_RS1 / VM_RS2; VM_NEXT;
+        VM_OP(kRem):
+          x[ip->rd] = static_cast<uint64_t>(rem_signed(static_cast<int64_t>(VM_RS1), static_cast<int64_t>(VM_RS2)));
+          VM_NEXT;
+        VM_OP(kRemu): x[ip->rd] = VM_RS2 == 0 ? VM_RS1 : VM_RS1 % VM_RS2; VM_NEXT;
+        VM_OP(kMulw): x[ip->rd] = sext32(VM_RS1 * VM_RS2); VM_NEXT;
+        VM_OP(kDivw):
           x[ip->rd] = sext32(static_cast<uint32_t>(
-              div_signed32(static_cast<int32_t>(a), static_cast<int32_t>(c))));
-          break;
-        case op::kDivuw: {
-          const auto n = static_cast<uint32_t>(a), d = static_cast<uint32_t>(c);
+              div_signed32(static_cast<int32_t>(VM_RS1), static_cast<int32_t>(VM_RS2))));
+          VM_NEXT;
+        VM_OP(kDivuw): {
+          const auto n = static_cast<uint32_t>(VM_RS1), d = static_cast<uint32_t>(VM_RS2);
           x[ip->rd] = sext32(d == 0 ? ~0u : n / d);
-          break;
+          VM_NEXT;
         }
-        case op::kRemw:
+        VM_OP(kRemw):
           x[ip->rd] = sext32(static_cast<uint32_t>(
-              rem_signed32(static_cast<int32_t>(a), static_cast<int32_t>(c))));
-          break;
-        case op::kRemuw: {
-          const auto n = static_cast<uint32_t>(a), d = static_cast<uint32_t>(c);
+              rem_signed32(static_cast<int32_t>(VM_RS1), static_cast<int32_t>(VM_RS2))));
+          VM_NEXT;
+        VM_OP(kRemuw): {
+          const auto n = static_cast<uint32_t>(VM_RS1), d = static_cast<uint32_t>(VM_RS2);
           x[ip->rd] = sext32(d == 0 ? n : n % d);
-          break;
+          VM_NEXT;
         }
 
         // ---- A ----
-        case op::kLrW: {
+        VM_OP(kLrW): {
           int32_t* p = nullptr;
-          if (mmu_.atomic_pointer<int32_t>(a, true, p) != mmu::access_status::kOk) goto memory_fault;
+          if (mmu_.atomic_pointer<int32_t>(VM_RS1, true, p) != mmu::access_status::kOk) goto memory_fault;
           x[ip->rd] = static_cast<uint64_t>(static_cast<int64_t>(*p));
-          s.reservation = a;
-          break;
+          s.reservation = VM_RS1;
+          VM_NEXT;
         }
-        case op::kLrD: {
+        VM_OP(kLrD): {
           uint64_t* p = nullptr;
-          if (mmu_.atomic_pointer<uint64_t>(a, true, p) != mmu::access_status::kOk) goto memory_fault;
+          if (mmu_.atomic_pointer<uint64_t>(VM_RS1, true, p) != mmu::access_status::kOk) goto memory_fault;
           x[ip->rd] = *p;
-          s.reservation = a;
-          break;
+          s.reservation = VM_RS1;
+          VM_NEXT;
         }
-        case op::kScW: {
+        VM_OP(kScW): {
           uint32_t* p = nullptr;
-          if (mmu_.atomic_pointer<uint32_t>(a, false, p) != mmu::access_status::kOk) goto memory_fault;
-          const bool success = s.reservation == a;
-          if (success) *p = static_cast<uint32_t>(c);
+          if (mmu_.atomic_pointer<uint32_t>(VM_RS1, false, p) != mmu::access_status::kOk) goto memory_fault;
+          const bool success = s.reservation == VM_RS1;
+          if (success) *p = static_cast<uint32_t>(VM_RS2);
           s.reservation = kNoReservation;
           x[ip->rd] = success ? 0 : 1;
-          break;
+          VM_NEXT;
         }
-        case op::kScD: {
+        VM_OP(kScD): {
           uint64_t* p = nullptr;
-          if (mmu_.atomic_pointer<uint64_t>(a, false, p) != mmu::access_status::kOk) goto memory_fault;
-          const bool success = s.reservation == a;
-          if (success) *p = c;
+          if (mmu_.atomic_pointer<uint64_t>(VM_RS1, false, p) != mmu::access_status::kOk) goto memory_fault;
+          const bool success = s.reservation == VM_RS1;
+          if (success) *p = VM_RS2;
           s.reservation = kNoReservation;
           x[ip->rd] = success ? 0 : 1;
-          break;
+          VM_NEXT;
         }
-        case op::kAmoswapW: case op::kAmoaddW: case op::kAmoxorW: case op::kAmoandW:
-        case op::kAmoorW: case op::kAmominW: case op::kAmomaxW: case op::kAmominuW:
-        case op::kAmomaxuW: {
+        VM_OP(kAmoswapW): VM_OP(kAmoaddW): VM_OP(kAmoxorW): VM_OP(kAmoandW):
+        VM_OP(kAmoorW): VM_OP(kAmominW): VM_OP(kAmomaxW): VM_OP(kAmominuW):
+        VM_OP(kAmomaxuW): {
           uint32_t* p = nullptr;
-          if (mmu_.atomic_pointer<uint32_t>(a, false, p) != mmu::access_status::kOk) goto memory_fault;
+          if (mmu_.atomic_pointer<uint32_t>(VM_RS1, false, p) != mmu::access_status::kOk) goto memory_fault;
           const uint32_t old = *p;
-          *p = amo_apply<uint32_t>(ip->operation, old, static_cast<uint32_t>(c));
+          *p = amo_apply<uint32_t>(ip->operation, old, static_cast<uint32_t>(VM_RS2));
           x[ip->rd] = sext32(old);
-          break;
+          VM_NEXT;
         }
-        case op::kAmoswapD: case op::kAmoaddD: case op::kAmoxorD: case op::kAmoandD:
-        case op::kAmoorD: case op::kAmominD: case op::kAmomaxD: case op::kAmominuD:
-        case op::kAmomaxuD: {
+        VM_OP(kAmoswapD): VM_OP(kAmoaddD): VM_OP(kAmoxorD): VM_OP(kAmoandD):
+        VM_OP(kAmoorD): VM_OP(kAmominD): VM_OP(kAmomaxD): VM_OP(kAmominuD):
+        VM_OP(kAmomaxuD): {
           uint64_t* p = nullptr;
-          if (mmu_.atomic_pointer<uint64_t>(a, false, p) != mmu::access_status::kOk) goto memory_fault;
+          if (mmu_.atomic_pointer<uint64_t>(VM_RS1, false, p) != mmu::access_status::kOk) goto memory_fault;
           const uint64_t old = *p;
-          *p = amo_apply<uint64_t>(ip->operation, old, c);
+          *p = amo_apply<uint64_t>(ip->operation, old, VM_RS2);
           x[ip->rd] = old;
-          break;
+          VM_NEXT;
         }
 
-        case op::kBlockEnd: next = pc; goto block_end_synthetic;
-        case op::kIllegal:
+        VM_OP(kBlockEnd): next = VM_PC; goto block_end_synthetic;
+        VM_OP(kIllegal):
           cause = exception::kIllegalInstruction;
           tval = static_cast<uint32_t>(ip->imm);
           goto exception_taken;
-        case op::kCount: goto illegal;
-      }
+        VM_OP(kCount): goto illegal;
     }
+#pragma GCC diagnostic pop
 #undef VM_LOAD
 #undef VM_LOADU
 #undef VM_STORE
 #undef VM_BRANCH
+#undef VM_OP
+#undef VM_DISPATCH
+#undef VM_NEXT
+#undef VM_RS1
+#undef VM_RS2
+#undef VM_IMM
 
   illegal: {
     // Re-fetching the word is the cold path; it was translated moments ago.
     uint32_t word = 0;
     const uint8_t* host;
-    if (mmu_.fetch(pc, host) == mmu::access_status::kOk) {
-      const uint64_t room = mem::kPageSize - (pc & mem::kPageMask);
+    if (mmu_.fetch(VM_PC, host) == mmu::access_status::kOk) {
+      const uint64_t room = mem::kPageSize - (VM_PC & mem::kPageMask);
       std::memcpy(&word, host, room >= ip->length ? ip->length : room);
     }
     cause = exception::kIllegalInstruction;
@@ -494,7 +536,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
     // The instruction at pc did not retire, except ecall, which the
     // user-emulation host completes (Linux retires the ecall).
     s.instret += static_cast<uint64_t>(ip - first);
-    s.pc = pc;
+    s.pc = VM_PC;
     if (user_emulation_ && s.priv == privilege::kUser) {
       if (cause == exception::kEcallFromUser) ++s.instret;
       result.reason = run_reason::kTrap;
@@ -509,14 +551,18 @@ run_result hart::run(uint64_t max_instructions) noexcept {
     s.pc = next;
     result.reason = run_reason::kHostCall;
     return result;
+  chain:
+    from = b;
   block_done:
     s.instret += static_cast<uint64_t>(ip - first) + 1;
     s.pc = next;
     continue;
   block_end_synthetic:
+    from = b;
     s.instret += static_cast<uint64_t>(ip - first);
     s.pc = next;
   }
+#undef VM_PC
   result.reason = run_reason::kInstructionLimit;
   return result;
 }

@@ -27,7 +27,7 @@ struct decoded_instruction {
   uint8_t rs2 = 0;
   uint8_t length = 4;  // 2 for compressed forms
   uint8_t compressed_name = 0;  // index+1 of the VM_CINSN row, 0 if not compressed
-  uint16_t reserved = 0;
+  uint16_t pc_offset = 0;  // byte offset from the start of its block (set by the block builder)
   int32_t imm = 0;     // immediate, shift amount, CSR number (kCsr*), raw word (kIllegal)
 };
 static_assert(sizeof(decoded_instruction) == 12);
