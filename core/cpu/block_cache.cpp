@@ -8,7 +8,13 @@ block_cache::block_cache() : index_(kIndexSize) {
 }
 
 block* block_cache::commit(uint64_t pc, uint32_t first, uint32_t count, bool crosses_page) noexcept {
-  blocks_.push_back(block{pc, first, count, crosses_page});
+  block made;
+  made.pc = pc;
+  made.code = code_.data() + first;
+  made.first = first;
+  made.count = count;
+  made.crosses_page = crosses_page;
+  blocks_.push_back(made);
   block* b = &blocks_.back();
   index_[(pc >> 1) & (kIndexSize - 1)] = slot{pc, b};
   ++blocks_built_;

@@ -18,22 +18,30 @@ namespace vm::cpu {
 
 struct block {
   uint64_t pc = 0;
+  const isa::decoded_instruction* code = nullptr;  // first instruction (the arena never moves)
   uint32_t first = 0;       // index of the first instruction in the arena
   uint32_t count = 0;       // guest instructions (the trailing kBlockEnd excluded)
   bool crosses_page = false;  // its only instruction straddles two pages
   // Chaining: the blocks this one was last seen to jump or fall through to,
   // so the next block is found without a cache lookup. Links never dangle:
   // they point into the same cache and a flush drops every block at once.
-  uint64_t link_pc[2] = {~0ull, ~0ull};
-  block* link[2] = {nullptr, nullptr};
+  struct successor_link {
+    uint64_t pc = ~0ull;
+    block* target = nullptr;
+    // Target starts on this block's page and does not straddle pages: its
+    // fetch permission is the one already checked for this block.
+    bool same_page = false;
+  };
+  successor_link links[2];
 
-  block* successor(uint64_t target) const noexcept {
-    return link_pc[0] == target ? link[0] : link_pc[1] == target ? link[1] : nullptr;
+  const successor_link* successor(uint64_t target_pc) const noexcept {
+    return links[0].pc == target_pc ? &links[0] : links[1].pc == target_pc ? &links[1] : nullptr;
   }
-  void add_successor(uint64_t target, block* next) noexcept {
-    const int slot = link_pc[0] == ~0ull ? 0 : 1;  // slot 1 follows the latest indirect target
-    link_pc[slot] = target;
-    link[slot] = next;
+  void add_successor(uint64_t target_pc, block* next) noexcept {
+    successor_link& l = links[links[0].target == nullptr ? 0 : 1];  // slot 1 follows the latest indirect target
+    l.pc = target_pc;
+    l.target = next;
+    l.same_page = !next->crosses_page && ((target_pc ^ pc) >> 12) == 0;
   }
 };
 

@@ -164,23 +164,24 @@ run_result hart::run(uint64_t max_instructions) noexcept {
   // translation context. Its page was checked executable since the last TLB
   // flush, so a successor on the same page needs no second check.
   block* from = nullptr;
+  uint64_t pc = s.pc;
   while (s.instret < limit) {
-    block* b = from != nullptr ? from->successor(s.pc) : nullptr;
-    const bool same_page = b != nullptr && !b->crosses_page && ((s.pc ^ from->pc) >> 12) == 0;
-    if (!same_page) {
+    const block::successor_link* link = from != nullptr ? from->successor(pc) : nullptr;
+    block* b = link != nullptr ? link->target : nullptr;
+    if (link == nullptr || !link->same_page) {
       // ---- block entry: check execute permission through the TLB ----
-      if (b == nullptr) b = blocks_.find(s.pc);
+      if (b == nullptr) b = blocks_.find(pc);
       const uint8_t* ignored;
       if (b != nullptr) {
-        if (mmu_.fetch(s.pc, ignored) != mmu::access_status::kOk ||
+        if (mmu_.fetch(pc, ignored) != mmu::access_status::kOk ||
             (b->crosses_page &&
-             mmu_.fetch((s.pc | mem::kPageMask) + 1, ignored) != mmu::access_status::kOk)) {
+             mmu_.fetch((pc | mem::kPageMask) + 1, ignored) != mmu::access_status::kOk)) {
           result.cause = mmu_.fault().cause;
           result.tval = mmu_.fault().tval;
           b = nullptr;
         }
       } else {
-        b = translate_block(s.pc, result);
+        b = translate_block(pc, result);
       }
       if (b == nullptr) {
         from = nullptr;
@@ -188,19 +189,22 @@ run_result hart::run(uint64_t max_instructions) noexcept {
           result.reason = run_reason::kTrap;
           return result;
         }
-        const uint64_t faulting_pc = s.pc;
         take_trap(result.cause, result.tval);
-        if (s.pc == faulting_pc) {
+        if (s.pc == pc) {
           result.reason = run_reason::kDoubleFault;
           return result;
         }
+        pc = s.pc;
         continue;
       }
-      if (from != nullptr && from->successor(s.pc) == nullptr) from->add_successor(s.pc, b);
+      if (from != nullptr && link == nullptr) from->add_successor(pc, b);
     }
     from = nullptr;
 
-    const isa::decoded_instruction* const first = blocks_.code() + b->first;
+    // The whole block is counted as retired on entry; an exit before its
+    // last instruction (a trap, a host call) gives back the rest.
+    s.instret += b->count;
+    const isa::decoded_instruction* const first = b->code;
     const isa::decoded_instruction* ip = first;
     const uint64_t block_pc = b->pc;
     uint64_t next = 0;
@@ -383,7 +387,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
           const bool writes = is_write || ip->rs1 != 0;
           const bool reads = !is_write || ip->rd != isa::kSinkRegister;
           uint64_t old = 0;
-          if (reads && !read_csr(number, s.instret + (ip - first), old)) {
+          if (reads && !read_csr(number, s.instret - b->count + static_cast<uint64_t>(ip - first), old)) {
             cause = exception::kIllegalInstruction;
             tval = csr_word(*ip);
             goto exception_taken;
@@ -535,7 +539,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
   exception_taken:
     // The instruction at pc did not retire, except ecall, which the
     // user-emulation host completes (Linux retires the ecall).
-    s.instret += static_cast<uint64_t>(ip - first);
+    s.instret -= b->count - static_cast<uint64_t>(ip - first);
     s.pc = VM_PC;
     if (user_emulation_ && s.priv == privilege::kUser) {
       if (cause == exception::kEcallFromUser) ++s.instret;
@@ -545,22 +549,22 @@ run_result hart::run(uint64_t max_instructions) noexcept {
       return result;
     }
     take_trap(cause, tval);
+    pc = s.pc;
     continue;
   host_call:
-    s.instret += static_cast<uint64_t>(ip - first) + 1;
+    s.instret -= b->count - static_cast<uint64_t>(ip - first) - 1;
     s.pc = next;
     result.reason = run_reason::kHostCall;
     return result;
   chain:
     from = b;
   block_done:
-    s.instret += static_cast<uint64_t>(ip - first) + 1;
-    s.pc = next;
+    // The block's last instruction ended it: everything retired.
+    s.pc = pc = next;
     continue;
   block_end_synthetic:
     from = b;
-    s.instret += static_cast<uint64_t>(ip - first);
-    s.pc = next;
+    s.pc = pc = next;
   }
 #undef VM_PC
   result.reason = run_reason::kInstructionLimit;
