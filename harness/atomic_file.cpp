@@ -13,7 +13,8 @@ namespace vm::harness {
 error write_file_atomically(const std::string& path, const std::string& contents) {
   std::string temp = path + ".tmp.XXXXXX";
   const int fd = mkstemp(temp.data());
-  if (fd < 0) return error{error_code::kIo, path + ": cannot create temporary file: " + std::strerror(errno)};
+  if (fd < 0)
+    return error{error_code::kIo, path + ": cannot create temporary file: " + std::strerror(errno)};
   size_t done = 0;
   while (done < contents.size()) {
     const ssize_t n = write(fd, contents.data() + done, contents.size() - done);

@@ -52,11 +52,14 @@ void print_stats(const machine::run_report& r) {
   const double mips = r.seconds > 0 ? static_cast<double>(r.instructions) / r.seconds / 1e6 : 0;
   const uint64_t accesses = r.memory.l1.hits + r.memory.l1.misses;
   std::fprintf(stderr,
-               "vmbench: instructions %" PRIu64 "  wall %.3f s  %.1f MIPS\n"
+               "vmbench: instructions %" PRIu64
+               "  wall %.3f s  %.1f MIPS\n"
                "vmbench: tlb accesses %" PRIu64 "  misses %" PRIu64 " (%.3f%%)  walks %" PRIu64
                "  page faults %" PRIu64 "  syscalls %" PRIu64 "  blocks decoded %" PRIu64 "\n",
                r.instructions, r.seconds, mips, accesses, r.memory.l1.misses,
-               accesses ? 100.0 * static_cast<double>(r.memory.l1.misses) / static_cast<double>(accesses) : 0.0,
+               accesses
+                   ? 100.0 * static_cast<double>(r.memory.l1.misses) / static_cast<double>(accesses)
+                   : 0.0,
                r.memory.walks, r.memory.page_faults, r.syscalls, r.cpu.blocks_built);
 }
 
@@ -71,8 +74,10 @@ command_action add_exec_command(CLI::App& app) {
       "[OPTIONS] PROGRAM [ARGS...]. Exit status: the guest's; 128+signal when it dies\n"
       "(139 segmentation fault, 132 illegal instruction); 2 when PROGRAM cannot be loaded.");
   sub->prefix_command();
-  sub->add_flag("--stats", options->stats, "Print retired instructions, wall time, MIPS and MMU counters to stderr");
-  sub->add_option("--stats-json", options->stats_json, "Write the same statistics as JSON to this file");
+  sub->add_flag("--stats", options->stats,
+                "Print retired instructions, wall time, MIPS and MMU counters to stderr");
+  sub->add_option("--stats-json", options->stats_json,
+                  "Write the same statistics as JSON to this file");
   sub->add_option("--max-instructions", options->max_instructions,
                   "Stop after this many guest instructions (exit status 124); 0 = no limit");
   sub->add_option("--ram-mib", options->ram_mib, "Guest RAM in MiB (reserved lazily)")
@@ -84,7 +89,9 @@ command_action add_exec_command(CLI::App& app) {
   return [sub, options]() -> int {
     const std::vector<std::string> rest = sub->remaining();
     if (rest.empty()) {
-      std::fprintf(stderr, "vmbench exec: missing PROGRAM (usage: vmbench exec [OPTIONS] PROGRAM [ARGS...])\n");
+      std::fprintf(
+          stderr,
+          "vmbench exec: missing PROGRAM (usage: vmbench exec [OPTIONS] PROGRAM [ARGS...])\n");
       return kExitBadInput;
     }
     machine::run_options run;
@@ -99,10 +106,12 @@ command_action add_exec_command(CLI::App& app) {
       return kExitBadInput;
     }
     const machine::run_report& r = report.value();
-    if (!r.diagnostic.empty()) std::fprintf(stderr, "vmbench: %s: %s\n", rest[0].c_str(), r.diagnostic.c_str());
+    if (!r.diagnostic.empty())
+      std::fprintf(stderr, "vmbench: %s: %s\n", rest[0].c_str(), r.diagnostic.c_str());
     if (options->stats) print_stats(r);
     if (!options->stats_json.empty()) {
-      if (error e = write_file_atomically(options->stats_json, stats_json(r, rest[0]).dump(2) + "\n")) {
+      if (error e =
+              write_file_atomically(options->stats_json, stats_json(r, rest[0]).dump(2) + "\n")) {
         std::fprintf(stderr, "vmbench: %s\n", e.message.c_str());
         return kExitBadInput;
       }

@@ -7,7 +7,8 @@
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "vmbench: a RISC-V RV64 guest machine with a software MMU, and the benchmark harness around it.\n"
+      "vmbench: a RISC-V RV64 guest machine with a software MMU, and the benchmark harness around "
+      "it.\n"
       "Exit status: 0 success, 1 regression found (compare), 2 bad input or usage;\n"
       "`vmbench exec` exits with the guest's own status, as qemu-riscv64 does."};
   app.set_version_flag("--version", VMBENCH_VERSION);

@@ -8,11 +8,11 @@
 namespace vm::harness {
 
 struct timed_run {
-  bool started = false;      // false: the command could not be executed
-  int exit_status = 0;       // exit code, or 128 + signal
-  double seconds = 0;        // wall time from spawn to reaped
+  bool started = false;  // false: the command could not be executed
+  int exit_status = 0;   // exit code, or 128 + signal
+  double seconds = 0;    // wall time from spawn to reaped
   std::string stdout_text;
-  std::string error;         // why it could not start
+  std::string error;  // why it could not start
 };
 
 // Runs argv[0] with argv (PATH is searched). stderr goes to `stderr_path`

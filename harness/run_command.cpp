@@ -51,7 +51,8 @@ std::vector<std::string> split_words(const std::string& s) {
 bool read_workloads(const std::string& path, std::vector<workload>& out, std::string& problem) {
   std::ifstream in(path);
   if (!in) {
-    problem = path + ": cannot open the workload list (build the `workloads` target, or pass --workloads)";
+    problem = path +
+              ": cannot open the workload list (build the `workloads` target, or pass --workloads)";
     return false;
   }
   int line_number = 0;
@@ -62,7 +63,8 @@ bool read_workloads(const std::string& path, std::vector<workload>& out, std::st
     std::stringstream ss(line);
     for (std::string f; std::getline(ss, f, '\t');) fields.push_back(f);
     if (fields.size() < 2) {
-      problem = path + ":" + std::to_string(line_number) + ": expected name<TAB>path<TAB>default_args<TAB>small_args";
+      problem = path + ":" + std::to_string(line_number) +
+                ": expected name<TAB>path<TAB>default_args<TAB>small_args";
       return false;
     }
     workload w{fields[0], fields[1], {}, {}};
@@ -96,14 +98,18 @@ command_action add_run_command(CLI::App& app) {
       "session), check identical stdout and exit status, and print guest instructions, time,\n"
       "MIPS and the speed ratio against qemu-riscv64. Exit status 0, or 2 on a mismatch or\n"
       "missing input.");
-  sub->add_option("--workloads", o->workloads_tsv, "Workload list (TSV: name, ELF path, default args, small args)");
+  sub->add_option("--workloads", o->workloads_tsv,
+                  "Workload list (TSV: name, ELF path, default args, small args)");
   sub->add_option("--qemu", o->qemu, "qemu-riscv64 binary used as the anchor");
-  sub->add_option("--filter", o->filter, "Only workloads whose name matches this regular expression");
-  sub->add_option("-r,--repetitions", o->repetitions, "Timed runs per workload and engine (median reported)")
+  sub->add_option("--filter", o->filter,
+                  "Only workloads whose name matches this regular expression");
+  sub->add_option("-r,--repetitions", o->repetitions,
+                  "Timed runs per workload and engine (median reported)")
       ->check(CLI::Range(1, 100));
   sub->add_flag("--small", o->small, "Use the small test sizes instead of the default sizes");
   sub->add_flag("--no-qemu", o->no_qemu, "Do not run the qemu-riscv64 anchor");
-  sub->add_option("-o,--output", o->output, "Also write the results as JSON to this file (atomically)");
+  sub->add_option("-o,--output", o->output,
+                  "Also write the results as JSON to this file (atomically)");
 
   return [o]() -> int {
     std::vector<workload> workloads;
@@ -117,7 +123,8 @@ command_action add_run_command(CLI::App& app) {
       try {
         re = std::regex(o->filter);
       } catch (const std::regex_error& e) {
-        std::fprintf(stderr, "vmbench run: --filter: bad regular expression '%s': %s\n", o->filter.c_str(), e.what());
+        std::fprintf(stderr, "vmbench run: --filter: bad regular expression '%s': %s\n",
+                     o->filter.c_str(), e.what());
         return kExitBadInput;
       }
       std::erase_if(workloads, [&](const workload& w) { return !std::regex_search(w.name, re); });
@@ -130,8 +137,8 @@ command_action add_run_command(CLI::App& app) {
     const std::string self = self_path();
     const std::string stats_path = "/tmp/vmbench-run-stats-" + std::to_string(getpid()) + ".json";
 
-    std::printf("%-16s %14s %10s %9s %10s %9s %9s\n", "workload", "guest instr", "vmbench s", "MIPS",
-                "qemu s", "qemu MIPS", "vs qemu");
+    std::printf("%-16s %14s %10s %9s %10s %9s %9s\n", "workload", "guest instr", "vmbench s",
+                "MIPS", "qemu s", "qemu MIPS", "vs qemu");
     nlohmann::json results = nlohmann::json::array();
     bool mismatch = false;
     double log_ratio_sum = 0;
@@ -183,8 +190,8 @@ command_action add_run_command(CLI::App& app) {
         ++ratio_count;
       }
       std::printf("%-16s %14llu %10.3f %9.1f %10.3f %9.1f %8.3fx %s\n", w.name.c_str(),
-                  static_cast<unsigned long long>(instructions), ours_s, mips, qemu_s, qemu_mips, ratio,
-                  note.c_str());
+                  static_cast<unsigned long long>(instructions), ours_s, mips, qemu_s, qemu_mips,
+                  ratio, note.c_str());
       std::fflush(stdout);
       results.push_back({{"workload", w.name},
                          {"args", args},
@@ -199,7 +206,8 @@ command_action add_run_command(CLI::App& app) {
     }
     std::remove(stats_path.c_str());
     const double geomean = ratio_count ? std::exp(log_ratio_sum / ratio_count) : 0;
-    if (ratio_count) std::printf("geometric mean speed vs qemu-riscv64: %.3fx (>1: vmbench is faster)\n", geomean);
+    if (ratio_count)
+      std::printf("geometric mean speed vs qemu-riscv64: %.3fx (>1: vmbench is faster)\n", geomean);
     if (!o->output.empty()) {
       const nlohmann::json doc = {{"schema_version", kSchemaVersion},
                                   {"kind", "vmbench.run.workloads"},
@@ -214,7 +222,8 @@ command_action add_run_command(CLI::App& app) {
       }
     }
     if (mismatch) {
-      std::fprintf(stderr, "vmbench run: vmbench and qemu-riscv64 disagree on at least one workload\n");
+      std::fprintf(stderr,
+                   "vmbench run: vmbench and qemu-riscv64 disagree on at least one workload\n");
       return kExitBadInput;
     }
     return kExitOk;

@@ -14,10 +14,10 @@ namespace vm {
 
 enum class error_code {
   kOk = 0,
-  kIo,            // the OS refused: open/read/mmap failed
-  kBadInput,      // an input file is malformed (ELF, trace, JSON)
-  kUnsupported,   // well-formed but outside what we implement
-  kOutOfMemory,   // guest RAM or a host allocation is exhausted
+  kIo,           // the OS refused: open/read/mmap failed
+  kBadInput,     // an input file is malformed (ELF, trace, JSON)
+  kUnsupported,  // well-formed but outside what we implement
+  kOutOfMemory,  // guest RAM or a host allocation is exhausted
   kInvalidArgument,
 };
 
@@ -50,9 +50,9 @@ class [[nodiscard]] result {
 }  // namespace vm
 
 // Propagates an error from an expression returning `vm::error`.
-#define VM_PROPAGATE(expr)                   \
-  do {                                       \
-    if (::vm::error vm_err_ = (expr)) {      \
-      return vm_err_;                        \
-    }                                        \
+#define VM_PROPAGATE(expr)              \
+  do {                                  \
+    if (::vm::error vm_err_ = (expr)) { \
+      return vm_err_;                   \
+    }                                   \
   } while (0)

@@ -7,7 +7,8 @@ block_cache::block_cache() : index_(kIndexSize) {
   blocks_.reserve(kArenaCapacity / 2);
 }
 
-block* block_cache::commit(uint64_t pc, uint32_t first, uint32_t count, bool crosses_page) noexcept {
+block* block_cache::commit(uint64_t pc, uint32_t first, uint32_t count,
+                           bool crosses_page) noexcept {
   block made;
   made.pc = pc;
   made.code = code_.data() + first;

@@ -19,8 +19,8 @@ namespace vm::cpu {
 struct block {
   uint64_t pc = 0;
   const isa::decoded_instruction* code = nullptr;  // first instruction (the arena never moves)
-  uint32_t first = 0;       // index of the first instruction in the arena
-  uint32_t count = 0;       // guest instructions (the trailing kBlockEnd excluded)
+  uint32_t first = 0;                              // index of the first instruction in the arena
+  uint32_t count = 0;         // guest instructions (the trailing kBlockEnd excluded)
   bool crosses_page = false;  // its only instruction straddles two pages
   // Chaining: the blocks this one was last seen to jump or fall through to,
   // so the next block is found without a cache lookup. Links never dangle:
@@ -38,7 +38,8 @@ struct block {
     return links[0].pc == target_pc ? &links[0] : links[1].pc == target_pc ? &links[1] : nullptr;
   }
   void add_successor(uint64_t target_pc, block* next) noexcept {
-    successor_link& l = links[links[0].target == nullptr ? 0 : 1];  // slot 1 follows the latest indirect target
+    successor_link& l =
+        links[links[0].target == nullptr ? 0 : 1];  // slot 1 follows the latest indirect target
     l.pc = target_pc;
     l.target = next;
     l.same_page = !next->crosses_page && ((target_pc ^ pc) >> 12) == 0;
@@ -61,7 +62,8 @@ class block_cache {
 
   // Room for one more block of up to kMaxInstructions + 1 instructions?
   bool has_room() const noexcept {
-    return code_.size() + kMaxInstructions + 1 <= kArenaCapacity && blocks_.size() < kArenaCapacity / 2;
+    return code_.size() + kMaxInstructions + 1 <= kArenaCapacity &&
+           blocks_.size() < kArenaCapacity / 2;
   }
 
   // Appends a decoded instruction to the block being built.

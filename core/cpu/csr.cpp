@@ -22,8 +22,8 @@ constexpr uint32_t kMvendorid = 0xf11, kMarchid = 0xf12, kMimpid = 0xf13, kMhart
 }  // namespace csr
 
 // misa: MXL = 2 (64-bit) and the extensions A, C, I, M, S, U.
-constexpr uint64_t kMisa = (2ull << 62) | (1u << 0) | (1u << 2) | (1u << 8) | (1u << 12) |
-                           (1u << 18) | (1u << 20);
+constexpr uint64_t kMisa =
+    (2ull << 62) | (1u << 0) | (1u << 2) | (1u << 8) | (1u << 12) | (1u << 18) | (1u << 20);
 // mstatus.UXL = SXL = 2: U and S are 64-bit.
 constexpr uint64_t kXlen64 = (2ull << 32) | (2ull << 34);
 // Synchronous exceptions that medeleg may delegate (not ecall-from-M).
@@ -35,7 +35,9 @@ constexpr uint64_t kInstructionsPerTimeTick = 100;
 bool is_hpm_counter(uint32_t n) {
   return (n >= 0xb03 && n <= 0xb1f) || (n >= 0xc03 && n <= 0xc1f) || (n >= 0x323 && n <= 0x33f);
 }
-bool is_pmp(uint32_t n) { return n >= 0x3a0 && n <= 0x3ef; }
+bool is_pmp(uint32_t n) {
+  return n >= 0x3a0 && n <= 0x3ef;
+}
 
 }  // namespace
 
@@ -205,8 +207,7 @@ bool hart::write_csr(uint32_t number, uint64_t value) noexcept {
     case csr::kMenvcfg:
     case csr::kSenvcfg:
     case csr::kMcountinhibit: return true;
-    default:
-      return is_hpm_counter(number) || is_pmp(number);
+    default: return is_hpm_counter(number) || is_pmp(number);
   }
 }
 

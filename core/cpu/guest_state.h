@@ -96,11 +96,10 @@ inline constexpr uint64_t kTsr = 1ull << 22;
 inline constexpr uint64_t kUxl = 3ull << 32;
 inline constexpr uint64_t kSxl = 3ull << 34;
 // Bits software may change through mstatus; UXL/SXL read as 2 (64-bit).
-inline constexpr uint64_t kWritable = kSie | kMie | kSpie | kMpie | kSpp | kMpp |
-                                      kMprv | kSum | kMxr | kTvm | kTw | kTsr;
+inline constexpr uint64_t kWritable =
+    kSie | kMie | kSpie | kMpie | kSpp | kMpp | kMprv | kSum | kMxr | kTvm | kTw | kTsr;
 // The subset visible through sstatus.
-inline constexpr uint64_t kSstatusMask = kSie | kSpie | kUbe | kSpp | kFs | kSum |
-                                         kMxr | kUxl;
+inline constexpr uint64_t kSstatusMask = kSie | kSpie | kUbe | kSpp | kFs | kSum | kMxr | kUxl;
 }  // namespace mstatus
 
 }  // namespace vm::cpu

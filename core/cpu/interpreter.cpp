@@ -23,16 +23,29 @@ using isa::op;
 
 bool ends_block(op operation) noexcept {
   switch (operation) {
-    case op::kJal: case op::kJalr:
-    case op::kBeq: case op::kBne: case op::kBlt: case op::kBge: case op::kBltu: case op::kBgeu:
-    case op::kEcall: case op::kEbreak: case op::kMret: case op::kSret: case op::kWfi:
-    case op::kFenceI: case op::kSfenceVma:
-    case op::kCsrrw: case op::kCsrrs: case op::kCsrrc:
-    case op::kCsrrwi: case op::kCsrrsi: case op::kCsrrci:
-    case op::kIllegal:
-      return true;
-    default:
-      return false;
+    case op::kJal:
+    case op::kJalr:
+    case op::kBeq:
+    case op::kBne:
+    case op::kBlt:
+    case op::kBge:
+    case op::kBltu:
+    case op::kBgeu:
+    case op::kEcall:
+    case op::kEbreak:
+    case op::kMret:
+    case op::kSret:
+    case op::kWfi:
+    case op::kFenceI:
+    case op::kSfenceVma:
+    case op::kCsrrw:
+    case op::kCsrrs:
+    case op::kCsrrc:
+    case op::kCsrrwi:
+    case op::kCsrrsi:
+    case op::kCsrrci:
+    case op::kIllegal: return true;
+    default: return false;
   }
 }
 
@@ -78,17 +91,24 @@ template <class T>
 T amo_apply(op operation, T old, T operand) noexcept {
   using S = std::make_signed_t<T>;
   switch (operation) {
-    case op::kAmoswapW: case op::kAmoswapD: return operand;
-    case op::kAmoaddW: case op::kAmoaddD: return static_cast<T>(old + operand);
-    case op::kAmoxorW: case op::kAmoxorD: return old ^ operand;
-    case op::kAmoandW: case op::kAmoandD: return old & operand;
-    case op::kAmoorW: case op::kAmoorD: return old | operand;
-    case op::kAmominW: case op::kAmominD:
-      return static_cast<S>(old) < static_cast<S>(operand) ? old : operand;
-    case op::kAmomaxW: case op::kAmomaxD:
-      return static_cast<S>(old) > static_cast<S>(operand) ? old : operand;
-    case op::kAmominuW: case op::kAmominuD: return old < operand ? old : operand;
-    case op::kAmomaxuW: case op::kAmomaxuD: return old > operand ? old : operand;
+    case op::kAmoswapW:
+    case op::kAmoswapD: return operand;
+    case op::kAmoaddW:
+    case op::kAmoaddD: return static_cast<T>(old + operand);
+    case op::kAmoxorW:
+    case op::kAmoxorD: return old ^ operand;
+    case op::kAmoandW:
+    case op::kAmoandD: return old & operand;
+    case op::kAmoorW:
+    case op::kAmoorD: return old | operand;
+    case op::kAmominW:
+    case op::kAmominD: return static_cast<S>(old) < static_cast<S>(operand) ? old : operand;
+    case op::kAmomaxW:
+    case op::kAmomaxD: return static_cast<S>(old) > static_cast<S>(operand) ? old : operand;
+    case op::kAmominuW:
+    case op::kAmominuD: return old < operand ? old : operand;
+    case op::kAmomaxuW:
+    case op::kAmomaxuD: return old > operand ? old : operand;
     default: return old;
   }
 }
@@ -211,29 +231,27 @@ run_result hart::run(uint64_t max_instructions) noexcept {
     exception cause = exception::kIllegalInstruction;
     uint64_t tval = 0;
 
-#define VM_LOAD(type)                                                          \
-  do {                                                                         \
-    type v;                                                                    \
-    if (mmu_.load<type>(x[ip->rs1] + ip->imm, v) != mmu::access_status::kOk) \
-      goto memory_fault;                                                       \
-    x[ip->rd] = static_cast<uint64_t>(static_cast<int64_t>(v));                \
+#define VM_LOAD(type)                                                                           \
+  do {                                                                                          \
+    type v;                                                                                     \
+    if (mmu_.load<type>(x[ip->rs1] + ip->imm, v) != mmu::access_status::kOk) goto memory_fault; \
+    x[ip->rd] = static_cast<uint64_t>(static_cast<int64_t>(v));                                 \
   } while (0)
-#define VM_LOADU(type)                                                         \
-  do {                                                                         \
-    type v;                                                                    \
-    if (mmu_.load<type>(x[ip->rs1] + ip->imm, v) != mmu::access_status::kOk) \
-      goto memory_fault;                                                       \
-    x[ip->rd] = v;                                                             \
+#define VM_LOADU(type)                                                                          \
+  do {                                                                                          \
+    type v;                                                                                     \
+    if (mmu_.load<type>(x[ip->rs1] + ip->imm, v) != mmu::access_status::kOk) goto memory_fault; \
+    x[ip->rd] = v;                                                                              \
   } while (0)
-#define VM_STORE(type)                                                                      \
-  do {                                                                                      \
-    const mmu::access_status st =                                                          \
-        mmu_.store<type>(x[ip->rs1] + ip->imm, static_cast<type>(x[ip->rs2]));             \
-    if (st != mmu::access_status::kOk) [[unlikely]] {                                      \
-      if (st == mmu::access_status::kFault) goto memory_fault;                             \
-      next = VM_PC + ip->length;                                                            \
-      goto host_call;                                                                       \
-    }                                                                                       \
+#define VM_STORE(type)                                                         \
+  do {                                                                         \
+    const mmu::access_status st =                                              \
+        mmu_.store<type>(x[ip->rs1] + ip->imm, static_cast<type>(x[ip->rs2])); \
+    if (st != mmu::access_status::kOk) [[unlikely]] {                          \
+      if (st == mmu::access_status::kFault) goto memory_fault;                 \
+      next = VM_PC + ip->length;                                               \
+      goto host_call;                                                          \
+    }                                                                          \
   } while (0)
 #define VM_BRANCH(cond)                                   \
   do {                                                    \
@@ -256,9 +274,9 @@ run_result hart::run(uint64_t max_instructions) noexcept {
     static_assert(sizeof kDispatch / sizeof kDispatch[0] == static_cast<size_t>(op::kCount) + 1);
 #define VM_OP(name) op_##name
 #define VM_DISPATCH() goto* kDispatch[static_cast<uint8_t>(ip->operation)]
-#define VM_NEXT \
-  do {          \
-    ++ip;       \
+#define VM_NEXT    \
+  do {             \
+    ++ip;          \
     VM_DISPATCH(); \
   } while (0)
 #define VM_RS1 x[ip->rs1]
@@ -267,248 +285,316 @@ run_result hart::run(uint64_t max_instructions) noexcept {
 #define VM_PC (block_pc + ip->pc_offset)
 
     VM_DISPATCH();
+    // clang-format off: one handler per line reads as a table
     {
-        // ---- RV64I ----
-        VM_OP(kLui): x[ip->rd] = static_cast<uint64_t>(VM_IMM); VM_NEXT;
-        VM_OP(kAuipc): x[ip->rd] = VM_PC + VM_IMM; VM_NEXT;
-        VM_OP(kJal): x[ip->rd] = VM_PC + ip->length; next = VM_PC + VM_IMM; goto chain;
-        VM_OP(kJalr):
-          next = (VM_RS1 + VM_IMM) & ~1ull;
-          x[ip->rd] = VM_PC + ip->length;
-          goto chain;
-        VM_OP(kBeq): VM_BRANCH(VM_RS1 == VM_RS2);
-        VM_OP(kBne): VM_BRANCH(VM_RS1 != VM_RS2);
-        VM_OP(kBlt): VM_BRANCH(static_cast<int64_t>(VM_RS1) < static_cast<int64_t>(VM_RS2));
-        VM_OP(kBge): VM_BRANCH(static_cast<int64_t>(VM_RS1) >= static_cast<int64_t>(VM_RS2));
-        VM_OP(kBltu): VM_BRANCH(VM_RS1 < VM_RS2);
-        VM_OP(kBgeu): VM_BRANCH(VM_RS1 >= VM_RS2);
-        VM_OP(kLb): VM_LOAD(int8_t); VM_NEXT;
-        VM_OP(kLh): VM_LOAD(int16_t); VM_NEXT;
-        VM_OP(kLw): VM_LOAD(int32_t); VM_NEXT;
-        VM_OP(kLd): VM_LOADU(uint64_t); VM_NEXT;
-        VM_OP(kLbu): VM_LOADU(uint8_t); VM_NEXT;
-        VM_OP(kLhu): VM_LOADU(uint16_t); VM_NEXT;
-        VM_OP(kLwu): VM_LOADU(uint32_t); VM_NEXT;
-        VM_OP(kSb): VM_STORE(uint8_t); VM_NEXT;
-        VM_OP(kSh): VM_STORE(uint16_t); VM_NEXT;
-        VM_OP(kSw): VM_STORE(uint32_t); VM_NEXT;
-        VM_OP(kSd): VM_STORE(uint64_t); VM_NEXT;
-        VM_OP(kAddi): x[ip->rd] = VM_RS1 + VM_IMM; VM_NEXT;
-        VM_OP(kSlti): x[ip->rd] = static_cast<int64_t>(VM_RS1) < VM_IMM; VM_NEXT;
-        VM_OP(kSltiu): x[ip->rd] = VM_RS1 < static_cast<uint64_t>(VM_IMM); VM_NEXT;
-        VM_OP(kXori): x[ip->rd] = VM_RS1 ^ VM_IMM; VM_NEXT;
-        VM_OP(kOri): x[ip->rd] = VM_RS1 | VM_IMM; VM_NEXT;
-        VM_OP(kAndi): x[ip->rd] = VM_RS1 & VM_IMM; VM_NEXT;
-        VM_OP(kSlli): x[ip->rd] = VM_RS1 << VM_IMM; VM_NEXT;
-        VM_OP(kSrli): x[ip->rd] = VM_RS1 >> VM_IMM; VM_NEXT;
-        VM_OP(kSrai): x[ip->rd] = static_cast<uint64_t>(static_cast<int64_t>(VM_RS1) >> VM_IMM); VM_NEXT;
-        VM_OP(kAdd): x[ip->rd] = VM_RS1 + VM_RS2; VM_NEXT;
-        VM_OP(kSub): x[ip->rd] = VM_RS1 - VM_RS2; VM_NEXT;
-        VM_OP(kSll): x[ip->rd] = VM_RS1 << (VM_RS2 & 63); VM_NEXT;
-        VM_OP(kSlt): x[ip->rd] = static_cast<int64_t>(VM_RS1) < static_cast<int64_t>(VM_RS2); VM_NEXT;
-        VM_OP(kSltu): x[ip->rd] = VM_RS1 < VM_RS2; VM_NEXT;
-        VM_OP(kXor): x[ip->rd] = VM_RS1 ^ VM_RS2; VM_NEXT;
-        VM_OP(kSrl): x[ip->rd] = VM_RS1 >> (VM_RS2 & 63); VM_NEXT;
-        VM_OP(kSra): x[ip->rd] = static_cast<uint64_t>(static_cast<int64_t>(VM_RS1) >> (VM_RS2 & 63)); VM_NEXT;
-        VM_OP(kOr): x[ip->rd] = VM_RS1 | VM_RS2; VM_NEXT;
-        VM_OP(kAnd): x[ip->rd] = VM_RS1 & VM_RS2; VM_NEXT;
-        VM_OP(kAddiw): x[ip->rd] = sext32(VM_RS1 + VM_IMM); VM_NEXT;
-        VM_OP(kSlliw): x[ip->rd] = sext32(static_cast<uint32_t>(VM_RS1) << VM_IMM); VM_NEXT;
-        VM_OP(kSrliw): x[ip->rd] = sext32(static_cast<uint32_t>(VM_RS1) >> VM_IMM); VM_NEXT;
-        VM_OP(kSraiw): x[ip->rd] = sext32(static_cast<uint32_t>(static_cast<int32_t>(VM_RS1) >> VM_IMM)); VM_NEXT;
-        VM_OP(kAddw): x[ip->rd] = sext32(VM_RS1 + VM_RS2); VM_NEXT;
-        VM_OP(kSubw): x[ip->rd] = sext32(VM_RS1 - VM_RS2); VM_NEXT;
-        VM_OP(kSllw): x[ip->rd] = sext32(static_cast<uint32_t>(VM_RS1) << (VM_RS2 & 31)); VM_NEXT;
-        VM_OP(kSrlw): x[ip->rd] = sext32(static_cast<uint32_t>(VM_RS1) >> (VM_RS2 & 31)); VM_NEXT;
-        VM_OP(kSraw): x[ip->rd] = sext32(static_cast<uint32_t>(static_cast<int32_t>(VM_RS1) >> (VM_RS2 & 31))); VM_NEXT;
-        VM_OP(kFence): VM_NEXT;
-        VM_OP(kFenceI):
-          blocks_.flush();  // the current block is finished with below
-          next = VM_PC + ip->length;
-          goto block_done;
-        VM_OP(kEcall):
-          cause = static_cast<exception>(static_cast<uint8_t>(exception::kEcallFromUser) +
-                                         static_cast<uint8_t>(s.priv));
-          tval = 0;
+      // ---- RV64I ----
+      VM_OP(kLui) : x[ip->rd] = static_cast<uint64_t>(VM_IMM);
+      VM_NEXT;
+      VM_OP(kAuipc) : x[ip->rd] = VM_PC + VM_IMM;
+      VM_NEXT;
+      VM_OP(kJal) : x[ip->rd] = VM_PC + ip->length;
+      next = VM_PC + VM_IMM;
+      goto chain;
+      VM_OP(kJalr) : next = (VM_RS1 + VM_IMM) & ~1ull;
+      x[ip->rd] = VM_PC + ip->length;
+      goto chain;
+      VM_OP(kBeq) : VM_BRANCH(VM_RS1 == VM_RS2);
+      VM_OP(kBne) : VM_BRANCH(VM_RS1 != VM_RS2);
+      VM_OP(kBlt) : VM_BRANCH(static_cast<int64_t>(VM_RS1) < static_cast<int64_t>(VM_RS2));
+      VM_OP(kBge) : VM_BRANCH(static_cast<int64_t>(VM_RS1) >= static_cast<int64_t>(VM_RS2));
+      VM_OP(kBltu) : VM_BRANCH(VM_RS1 < VM_RS2);
+      VM_OP(kBgeu) : VM_BRANCH(VM_RS1 >= VM_RS2);
+      VM_OP(kLb) : VM_LOAD(int8_t);
+      VM_NEXT;
+      VM_OP(kLh) : VM_LOAD(int16_t);
+      VM_NEXT;
+      VM_OP(kLw) : VM_LOAD(int32_t);
+      VM_NEXT;
+      VM_OP(kLd) : VM_LOADU(uint64_t);
+      VM_NEXT;
+      VM_OP(kLbu) : VM_LOADU(uint8_t);
+      VM_NEXT;
+      VM_OP(kLhu) : VM_LOADU(uint16_t);
+      VM_NEXT;
+      VM_OP(kLwu) : VM_LOADU(uint32_t);
+      VM_NEXT;
+      VM_OP(kSb) : VM_STORE(uint8_t);
+      VM_NEXT;
+      VM_OP(kSh) : VM_STORE(uint16_t);
+      VM_NEXT;
+      VM_OP(kSw) : VM_STORE(uint32_t);
+      VM_NEXT;
+      VM_OP(kSd) : VM_STORE(uint64_t);
+      VM_NEXT;
+      VM_OP(kAddi) : x[ip->rd] = VM_RS1 + VM_IMM;
+      VM_NEXT;
+      VM_OP(kSlti) : x[ip->rd] = static_cast<int64_t>(VM_RS1) < VM_IMM;
+      VM_NEXT;
+      VM_OP(kSltiu) : x[ip->rd] = VM_RS1 < static_cast<uint64_t>(VM_IMM);
+      VM_NEXT;
+      VM_OP(kXori) : x[ip->rd] = VM_RS1 ^ VM_IMM;
+      VM_NEXT;
+      VM_OP(kOri) : x[ip->rd] = VM_RS1 | VM_IMM;
+      VM_NEXT;
+      VM_OP(kAndi) : x[ip->rd] = VM_RS1 & VM_IMM;
+      VM_NEXT;
+      VM_OP(kSlli) : x[ip->rd] = VM_RS1 << VM_IMM;
+      VM_NEXT;
+      VM_OP(kSrli) : x[ip->rd] = VM_RS1 >> VM_IMM;
+      VM_NEXT;
+      VM_OP(kSrai) : x[ip->rd] = static_cast<uint64_t>(static_cast<int64_t>(VM_RS1) >> VM_IMM);
+      VM_NEXT;
+      VM_OP(kAdd) : x[ip->rd] = VM_RS1 + VM_RS2;
+      VM_NEXT;
+      VM_OP(kSub) : x[ip->rd] = VM_RS1 - VM_RS2;
+      VM_NEXT;
+      VM_OP(kSll) : x[ip->rd] = VM_RS1 << (VM_RS2 & 63);
+      VM_NEXT;
+      VM_OP(kSlt) : x[ip->rd] = static_cast<int64_t>(VM_RS1) < static_cast<int64_t>(VM_RS2);
+      VM_NEXT;
+      VM_OP(kSltu) : x[ip->rd] = VM_RS1 < VM_RS2;
+      VM_NEXT;
+      VM_OP(kXor) : x[ip->rd] = VM_RS1 ^ VM_RS2;
+      VM_NEXT;
+      VM_OP(kSrl) : x[ip->rd] = VM_RS1 >> (VM_RS2 & 63);
+      VM_NEXT;
+      VM_OP(kSra)
+          : x[ip->rd] = static_cast<uint64_t>(static_cast<int64_t>(VM_RS1) >> (VM_RS2 & 63));
+      VM_NEXT;
+      VM_OP(kOr) : x[ip->rd] = VM_RS1 | VM_RS2;
+      VM_NEXT;
+      VM_OP(kAnd) : x[ip->rd] = VM_RS1 & VM_RS2;
+      VM_NEXT;
+      VM_OP(kAddiw) : x[ip->rd] = sext32(VM_RS1 + VM_IMM);
+      VM_NEXT;
+      VM_OP(kSlliw) : x[ip->rd] = sext32(static_cast<uint32_t>(VM_RS1) << VM_IMM);
+      VM_NEXT;
+      VM_OP(kSrliw) : x[ip->rd] = sext32(static_cast<uint32_t>(VM_RS1) >> VM_IMM);
+      VM_NEXT;
+      VM_OP(kSraiw)
+          : x[ip->rd] = sext32(static_cast<uint32_t>(static_cast<int32_t>(VM_RS1) >> VM_IMM));
+      VM_NEXT;
+      VM_OP(kAddw) : x[ip->rd] = sext32(VM_RS1 + VM_RS2);
+      VM_NEXT;
+      VM_OP(kSubw) : x[ip->rd] = sext32(VM_RS1 - VM_RS2);
+      VM_NEXT;
+      VM_OP(kSllw) : x[ip->rd] = sext32(static_cast<uint32_t>(VM_RS1) << (VM_RS2 & 31));
+      VM_NEXT;
+      VM_OP(kSrlw) : x[ip->rd] = sext32(static_cast<uint32_t>(VM_RS1) >> (VM_RS2 & 31));
+      VM_NEXT;
+      VM_OP(kSraw)
+          : x[ip->rd] =
+                sext32(static_cast<uint32_t>(static_cast<int32_t>(VM_RS1) >> (VM_RS2 & 31)));
+      VM_NEXT;
+      VM_OP(kFence) : VM_NEXT;
+      VM_OP(kFenceI) : blocks_.flush();  // the current block is finished with below
+      next = VM_PC + ip->length;
+      goto block_done;
+      VM_OP(kEcall)
+          : cause = static_cast<exception>(static_cast<uint8_t>(exception::kEcallFromUser) +
+                                           static_cast<uint8_t>(s.priv));
+      tval = 0;
+      goto exception_taken;
+      VM_OP(kEbreak) : cause = exception::kBreakpoint;
+      tval = VM_PC;
+      goto exception_taken;
+
+      // ---- privileged ----
+      VM_OP(kMret) : {
+        if (s.priv != privilege::kMachine) goto illegal;
+        uint64_t& m = s.csr.mstatus;
+        const auto target = static_cast<privilege>((m & mstatus::kMpp) >> mstatus::kMppShift);
+        m = (m & ~mstatus::kMie) | ((m & mstatus::kMpie) ? mstatus::kMie : 0);
+        m |= mstatus::kMpie;
+        m &= ~mstatus::kMpp;  // least-privileged mode: U
+        if (target != privilege::kMachine) m &= ~mstatus::kMprv;
+        next = s.csr.mepc;
+        set_privilege(target);
+        mmu_.flush();
+        goto block_done;
+      }
+      VM_OP(kSret) : {
+        if (s.priv == privilege::kUser ||
+            (s.priv == privilege::kSupervisor && (s.csr.mstatus & mstatus::kTsr)))
+          goto illegal;
+        uint64_t& m = s.csr.mstatus;
+        const privilege target = (m & mstatus::kSpp) ? privilege::kSupervisor : privilege::kUser;
+        m = (m & ~mstatus::kSie) | ((m & mstatus::kSpie) ? mstatus::kSie : 0);
+        m |= mstatus::kSpie;
+        m &= ~mstatus::kSpp;
+        m &= ~mstatus::kMprv;
+        next = s.csr.sepc;
+        set_privilege(target);
+        mmu_.flush();
+        goto block_done;
+      }
+      VM_OP(kWfi)
+          : if (s.priv == privilege::kUser ||
+                (s.priv == privilege::kSupervisor && (s.csr.mstatus & mstatus::kTw))) goto illegal;
+      next = VM_PC + ip->length;  // no interrupts are modelled: a no-op
+      goto block_done;
+      VM_OP(kSfenceVma)
+          : if (s.priv == privilege::kUser ||
+                (s.priv == privilege::kSupervisor && (s.csr.mstatus & mstatus::kTvm))) goto illegal;
+      flush_translations();
+      next = VM_PC + ip->length;
+      goto block_done;
+
+      // ---- Zicsr ----
+      VM_OP(kCsrrw)
+          : VM_OP(kCsrrs) : VM_OP(kCsrrc) : VM_OP(kCsrrwi) : VM_OP(kCsrrsi) : VM_OP(kCsrrci) : {
+        const auto number = static_cast<uint32_t>(ip->imm);
+        const bool immediate = ip->operation == op::kCsrrwi || ip->operation == op::kCsrrsi ||
+                               ip->operation == op::kCsrrci;
+        const uint64_t operand = immediate ? ip->rs1 : VM_RS1;
+        const bool is_write = ip->operation == op::kCsrrw || ip->operation == op::kCsrrwi;
+        const bool writes = is_write || ip->rs1 != 0;
+        const bool reads = !is_write || ip->rd != isa::kSinkRegister;
+        uint64_t old = 0;
+        if (reads &&
+            !read_csr(number, s.instret - b->count + static_cast<uint64_t>(ip - first), old)) {
+          cause = exception::kIllegalInstruction;
+          tval = csr_word(*ip);
           goto exception_taken;
-        VM_OP(kEbreak): cause = exception::kBreakpoint; tval = VM_PC; goto exception_taken;
-
-        // ---- privileged ----
-        VM_OP(kMret): {
-          if (s.priv != privilege::kMachine) goto illegal;
-          uint64_t& m = s.csr.mstatus;
-          const auto target = static_cast<privilege>((m & mstatus::kMpp) >> mstatus::kMppShift);
-          m = (m & ~mstatus::kMie) | ((m & mstatus::kMpie) ? mstatus::kMie : 0);
-          m |= mstatus::kMpie;
-          m &= ~mstatus::kMpp;  // least-privileged mode: U
-          if (target != privilege::kMachine) m &= ~mstatus::kMprv;
-          next = s.csr.mepc;
-          set_privilege(target);
-          mmu_.flush();
-          goto block_done;
         }
-        VM_OP(kSret): {
-          if (s.priv == privilege::kUser ||
-              (s.priv == privilege::kSupervisor && (s.csr.mstatus & mstatus::kTsr)))
-            goto illegal;
-          uint64_t& m = s.csr.mstatus;
-          const privilege target = (m & mstatus::kSpp) ? privilege::kSupervisor : privilege::kUser;
-          m = (m & ~mstatus::kSie) | ((m & mstatus::kSpie) ? mstatus::kSie : 0);
-          m |= mstatus::kSpie;
-          m &= ~mstatus::kSpp;
-          m &= ~mstatus::kMprv;
-          next = s.csr.sepc;
-          set_privilege(target);
-          mmu_.flush();
-          goto block_done;
-        }
-        VM_OP(kWfi):
-          if (s.priv == privilege::kUser ||
-              (s.priv == privilege::kSupervisor && (s.csr.mstatus & mstatus::kTw)))
-            goto illegal;
-          next = VM_PC + ip->length;  // no interrupts are modelled: a no-op
-          goto block_done;
-        VM_OP(kSfenceVma):
-          if (s.priv == privilege::kUser ||
-              (s.priv == privilege::kSupervisor && (s.csr.mstatus & mstatus::kTvm)))
-            goto illegal;
-          flush_translations();
-          next = VM_PC + ip->length;
-          goto block_done;
-
-        // ---- Zicsr ----
-        VM_OP(kCsrrw): VM_OP(kCsrrs): VM_OP(kCsrrc):
-        VM_OP(kCsrrwi): VM_OP(kCsrrsi): VM_OP(kCsrrci): {
-          const auto number = static_cast<uint32_t>(ip->imm);
-          const bool immediate = ip->operation == op::kCsrrwi || ip->operation == op::kCsrrsi ||
-                                 ip->operation == op::kCsrrci;
-          const uint64_t operand = immediate ? ip->rs1 : VM_RS1;
-          const bool is_write = ip->operation == op::kCsrrw || ip->operation == op::kCsrrwi;
-          const bool writes = is_write || ip->rs1 != 0;
-          const bool reads = !is_write || ip->rd != isa::kSinkRegister;
-          uint64_t old = 0;
-          if (reads && !read_csr(number, s.instret - b->count + static_cast<uint64_t>(ip - first), old)) {
+        if (writes) {
+          uint64_t value = operand;
+          if (ip->operation == op::kCsrrs || ip->operation == op::kCsrrsi) value = old | operand;
+          if (ip->operation == op::kCsrrc || ip->operation == op::kCsrrci) value = old & ~operand;
+          if (!write_csr(number, value)) {
             cause = exception::kIllegalInstruction;
             tval = csr_word(*ip);
             goto exception_taken;
           }
-          if (writes) {
-            uint64_t value = operand;
-            if (ip->operation == op::kCsrrs || ip->operation == op::kCsrrsi) value = old | operand;
-            if (ip->operation == op::kCsrrc || ip->operation == op::kCsrrci) value = old & ~operand;
-            if (!write_csr(number, value)) {
-              cause = exception::kIllegalInstruction;
-              tval = csr_word(*ip);
-              goto exception_taken;
-            }
-          }
-          x[ip->rd] = old;
-          next = VM_PC + ip->length;
-          goto block_done;
         }
+        x[ip->rd] = old;
+        next = VM_PC + ip->length;
+        goto block_done;
+      }
 
-        // ---- M ----
-        VM_OP(kMul): x[ip->rd] = VM_RS1 * VM_RS2; VM_NEXT;
-        VM_OP(kMulh):
-          x[ip->rd] = static_cast<uint64_t>(
-              (static_cast<int128>(static_cast<int64_t>(VM_RS1)) * static_cast<int64_t>(VM_RS2)) >> 64);
-          VM_NEXT;
-        VM_OP(kMulhsu):
-          x[ip->rd] = static_cast<uint64_t>(
-              (static_cast<int128>(static_cast<int64_t>(VM_RS1)) * static_cast<int128>(VM_RS2)) >> 64);
-          VM_NEXT;
-        VM_OP(kMulhu):
-          x[ip->rd] = static_cast<uint64_t>((static_cast<uint128>(VM_RS1) * VM_RS2) >> 64);
-          VM_NEXT;
-        VM_OP(kDiv):
-          x[ip->rd] = static_cast<uint64_t>(div_signed(static_cast<int64_t>(VM_RS1), static_cast<int64_t>(VM_RS2)));
-          VM_NEXT;
-        VM_OP(kDivu): x[ip->rd] = VM_RS2 == 0 ? ~0ull : VM_RS1 / VM_RS2; VM_NEXT;
-        VM_OP(kRem):
-          x[ip->rd] = static_cast<uint64_t>(rem_signed(static_cast<int64_t>(VM_RS1), static_cast<int64_t>(VM_RS2)));
-          VM_NEXT;
-        VM_OP(kRemu): x[ip->rd] = VM_RS2 == 0 ? VM_RS1 : VM_RS1 % VM_RS2; VM_NEXT;
-        VM_OP(kMulw): x[ip->rd] = sext32(VM_RS1 * VM_RS2); VM_NEXT;
-        VM_OP(kDivw):
-          x[ip->rd] = sext32(static_cast<uint32_t>(
-              div_signed32(static_cast<int32_t>(VM_RS1), static_cast<int32_t>(VM_RS2))));
-          VM_NEXT;
-        VM_OP(kDivuw): {
-          const auto n = static_cast<uint32_t>(VM_RS1), d = static_cast<uint32_t>(VM_RS2);
-          x[ip->rd] = sext32(d == 0 ? ~0u : n / d);
-          VM_NEXT;
-        }
-        VM_OP(kRemw):
-          x[ip->rd] = sext32(static_cast<uint32_t>(
-              rem_signed32(static_cast<int32_t>(VM_RS1), static_cast<int32_t>(VM_RS2))));
-          VM_NEXT;
-        VM_OP(kRemuw): {
-          const auto n = static_cast<uint32_t>(VM_RS1), d = static_cast<uint32_t>(VM_RS2);
-          x[ip->rd] = sext32(d == 0 ? n : n % d);
-          VM_NEXT;
-        }
+      // ---- M ----
+      VM_OP(kMul) : x[ip->rd] = VM_RS1 * VM_RS2;
+      VM_NEXT;
+      VM_OP(kMulh)
+          : x[ip->rd] = static_cast<uint64_t>((static_cast<int128>(static_cast<int64_t>(VM_RS1)) *
+                                               static_cast<int64_t>(VM_RS2)) >>
+                                              64);
+      VM_NEXT;
+      VM_OP(kMulhsu)
+          : x[ip->rd] = static_cast<uint64_t>(
+                (static_cast<int128>(static_cast<int64_t>(VM_RS1)) * static_cast<int128>(VM_RS2)) >>
+                64);
+      VM_NEXT;
+      VM_OP(kMulhu)
+          : x[ip->rd] = static_cast<uint64_t>((static_cast<uint128>(VM_RS1) * VM_RS2) >> 64);
+      VM_NEXT;
+      VM_OP(kDiv)
+          : x[ip->rd] = static_cast<uint64_t>(
+                div_signed(static_cast<int64_t>(VM_RS1), static_cast<int64_t>(VM_RS2)));
+      VM_NEXT;
+      VM_OP(kDivu) : x[ip->rd] = VM_RS2 == 0 ? ~0ull : VM_RS1 / VM_RS2;
+      VM_NEXT;
+      VM_OP(kRem)
+          : x[ip->rd] = static_cast<uint64_t>(
+                rem_signed(static_cast<int64_t>(VM_RS1), static_cast<int64_t>(VM_RS2)));
+      VM_NEXT;
+      VM_OP(kRemu) : x[ip->rd] = VM_RS2 == 0 ? VM_RS1 : VM_RS1 % VM_RS2;
+      VM_NEXT;
+      VM_OP(kMulw) : x[ip->rd] = sext32(VM_RS1 * VM_RS2);
+      VM_NEXT;
+      VM_OP(kDivw)
+          : x[ip->rd] = sext32(static_cast<uint32_t>(
+                div_signed32(static_cast<int32_t>(VM_RS1), static_cast<int32_t>(VM_RS2))));
+      VM_NEXT;
+      VM_OP(kDivuw) : {
+        const auto n = static_cast<uint32_t>(VM_RS1), d = static_cast<uint32_t>(VM_RS2);
+        x[ip->rd] = sext32(d == 0 ? ~0u : n / d);
+        VM_NEXT;
+      }
+      VM_OP(kRemw)
+          : x[ip->rd] = sext32(static_cast<uint32_t>(
+                rem_signed32(static_cast<int32_t>(VM_RS1), static_cast<int32_t>(VM_RS2))));
+      VM_NEXT;
+      VM_OP(kRemuw) : {
+        const auto n = static_cast<uint32_t>(VM_RS1), d = static_cast<uint32_t>(VM_RS2);
+        x[ip->rd] = sext32(d == 0 ? n : n % d);
+        VM_NEXT;
+      }
 
-        // ---- A ----
-        VM_OP(kLrW): {
-          int32_t* p = nullptr;
-          if (mmu_.atomic_pointer<int32_t>(VM_RS1, true, p) != mmu::access_status::kOk) goto memory_fault;
-          x[ip->rd] = static_cast<uint64_t>(static_cast<int64_t>(*p));
-          s.reservation = VM_RS1;
-          VM_NEXT;
-        }
-        VM_OP(kLrD): {
-          uint64_t* p = nullptr;
-          if (mmu_.atomic_pointer<uint64_t>(VM_RS1, true, p) != mmu::access_status::kOk) goto memory_fault;
-          x[ip->rd] = *p;
-          s.reservation = VM_RS1;
-          VM_NEXT;
-        }
-        VM_OP(kScW): {
-          uint32_t* p = nullptr;
-          if (mmu_.atomic_pointer<uint32_t>(VM_RS1, false, p) != mmu::access_status::kOk) goto memory_fault;
-          const bool success = s.reservation == VM_RS1;
-          if (success) *p = static_cast<uint32_t>(VM_RS2);
-          s.reservation = kNoReservation;
-          x[ip->rd] = success ? 0 : 1;
-          VM_NEXT;
-        }
-        VM_OP(kScD): {
-          uint64_t* p = nullptr;
-          if (mmu_.atomic_pointer<uint64_t>(VM_RS1, false, p) != mmu::access_status::kOk) goto memory_fault;
-          const bool success = s.reservation == VM_RS1;
-          if (success) *p = VM_RS2;
-          s.reservation = kNoReservation;
-          x[ip->rd] = success ? 0 : 1;
-          VM_NEXT;
-        }
-        VM_OP(kAmoswapW): VM_OP(kAmoaddW): VM_OP(kAmoxorW): VM_OP(kAmoandW):
-        VM_OP(kAmoorW): VM_OP(kAmominW): VM_OP(kAmomaxW): VM_OP(kAmominuW):
-        VM_OP(kAmomaxuW): {
-          uint32_t* p = nullptr;
-          if (mmu_.atomic_pointer<uint32_t>(VM_RS1, false, p) != mmu::access_status::kOk) goto memory_fault;
-          const uint32_t old = *p;
-          *p = amo_apply<uint32_t>(ip->operation, old, static_cast<uint32_t>(VM_RS2));
-          x[ip->rd] = sext32(old);
-          VM_NEXT;
-        }
-        VM_OP(kAmoswapD): VM_OP(kAmoaddD): VM_OP(kAmoxorD): VM_OP(kAmoandD):
-        VM_OP(kAmoorD): VM_OP(kAmominD): VM_OP(kAmomaxD): VM_OP(kAmominuD):
-        VM_OP(kAmomaxuD): {
-          uint64_t* p = nullptr;
-          if (mmu_.atomic_pointer<uint64_t>(VM_RS1, false, p) != mmu::access_status::kOk) goto memory_fault;
-          const uint64_t old = *p;
-          *p = amo_apply<uint64_t>(ip->operation, old, VM_RS2);
-          x[ip->rd] = old;
-          VM_NEXT;
-        }
+      // ---- A ----
+      VM_OP(kLrW) : {
+        int32_t* p = nullptr;
+        if (mmu_.atomic_pointer<int32_t>(VM_RS1, true, p) != mmu::access_status::kOk)
+          goto memory_fault;
+        x[ip->rd] = static_cast<uint64_t>(static_cast<int64_t>(*p));
+        s.reservation = VM_RS1;
+        VM_NEXT;
+      }
+      VM_OP(kLrD) : {
+        uint64_t* p = nullptr;
+        if (mmu_.atomic_pointer<uint64_t>(VM_RS1, true, p) != mmu::access_status::kOk)
+          goto memory_fault;
+        x[ip->rd] = *p;
+        s.reservation = VM_RS1;
+        VM_NEXT;
+      }
+      VM_OP(kScW) : {
+        uint32_t* p = nullptr;
+        if (mmu_.atomic_pointer<uint32_t>(VM_RS1, false, p) != mmu::access_status::kOk)
+          goto memory_fault;
+        const bool success = s.reservation == VM_RS1;
+        if (success) *p = static_cast<uint32_t>(VM_RS2);
+        s.reservation = kNoReservation;
+        x[ip->rd] = success ? 0 : 1;
+        VM_NEXT;
+      }
+      VM_OP(kScD) : {
+        uint64_t* p = nullptr;
+        if (mmu_.atomic_pointer<uint64_t>(VM_RS1, false, p) != mmu::access_status::kOk)
+          goto memory_fault;
+        const bool success = s.reservation == VM_RS1;
+        if (success) *p = VM_RS2;
+        s.reservation = kNoReservation;
+        x[ip->rd] = success ? 0 : 1;
+        VM_NEXT;
+      }
+      VM_OP(kAmoswapW)
+          : VM_OP(kAmoaddW)
+          : VM_OP(kAmoxorW)
+          : VM_OP(kAmoandW)
+          : VM_OP(kAmoorW)
+          : VM_OP(kAmominW) : VM_OP(kAmomaxW) : VM_OP(kAmominuW) : VM_OP(kAmomaxuW) : {
+        uint32_t* p = nullptr;
+        if (mmu_.atomic_pointer<uint32_t>(VM_RS1, false, p) != mmu::access_status::kOk)
+          goto memory_fault;
+        const uint32_t old = *p;
+        *p = amo_apply<uint32_t>(ip->operation, old, static_cast<uint32_t>(VM_RS2));
+        x[ip->rd] = sext32(old);
+        VM_NEXT;
+      }
+      VM_OP(kAmoswapD)
+          : VM_OP(kAmoaddD)
+          : VM_OP(kAmoxorD)
+          : VM_OP(kAmoandD)
+          : VM_OP(kAmoorD)
+          : VM_OP(kAmominD) : VM_OP(kAmomaxD) : VM_OP(kAmominuD) : VM_OP(kAmomaxuD) : {
+        uint64_t* p = nullptr;
+        if (mmu_.atomic_pointer<uint64_t>(VM_RS1, false, p) != mmu::access_status::kOk)
+          goto memory_fault;
+        const uint64_t old = *p;
+        *p = amo_apply<uint64_t>(ip->operation, old, VM_RS2);
+        x[ip->rd] = old;
+        VM_NEXT;
+      }
 
-        VM_OP(kBlockEnd): next = VM_PC; goto block_end_synthetic;
-        VM_OP(kIllegal):
-          cause = exception::kIllegalInstruction;
-          tval = static_cast<uint32_t>(ip->imm);
-          goto exception_taken;
-        VM_OP(kCount): goto illegal;
+      VM_OP(kBlockEnd) : next = VM_PC;
+      goto block_end_synthetic;
+      VM_OP(kIllegal) : cause = exception::kIllegalInstruction;
+      tval = static_cast<uint32_t>(ip->imm);
+      goto exception_taken;
+      VM_OP(kCount) : goto illegal;
     }
+    // clang-format on
 #pragma GCC diagnostic pop
 #undef VM_LOAD
 #undef VM_LOADU
@@ -521,7 +607,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
 #undef VM_RS2
 #undef VM_IMM
 
-  illegal: {
+  illegal : {
     // Re-fetching the word is the cold path; it was translated moments ago.
     uint32_t word = 0;
     const uint8_t* host;

@@ -12,13 +12,46 @@ namespace vm::isa {
 namespace {
 
 enum class format : uint8_t {
-  kR, kI, kS, kB, kU, kJ, kShift64, kShift32, kCsr, kCsrImm, kAmo, kNone
+  kR,
+  kI,
+  kS,
+  kB,
+  kU,
+  kJ,
+  kShift64,
+  kShift32,
+  kCsr,
+  kCsrImm,
+  kAmo,
+  kNone
 };
 
 enum class cformat : uint8_t {
-  kCiwAddi4spn, kClW, kClD, kCsW, kCsD, kCiAddi, kCiAddiw, kCiLi, kCiAddi16sp,
-  kCiLui, kCbShift, kCbAndi, kCa, kCj, kCbBranch, kCiSlli, kCiLwsp, kCiLdsp,
-  kCrJr, kCrMv, kCrNone, kCrJalr, kCrAdd, kCssSwsp, kCssSdsp
+  kCiwAddi4spn,
+  kClW,
+  kClD,
+  kCsW,
+  kCsD,
+  kCiAddi,
+  kCiAddiw,
+  kCiLi,
+  kCiAddi16sp,
+  kCiLui,
+  kCbShift,
+  kCbAndi,
+  kCa,
+  kCj,
+  kCbBranch,
+  kCiSlli,
+  kCiLwsp,
+  kCiLdsp,
+  kCrJr,
+  kCrMv,
+  kCrNone,
+  kCrJalr,
+  kCrAdd,
+  kCssSwsp,
+  kCssSdsp
 };
 
 struct mask_match {
@@ -109,16 +142,16 @@ decoded_instruction decode32(uint32_t word) noexcept {
       case format::kS:
         d.rs1 = rs1;
         d.rs2 = rs2;
-        d.imm = static_cast<int32_t>(
-            sign_extend((bits(word, 31, 25) << 5) | bits(word, 11, 7), 12));
+        d.imm =
+            static_cast<int32_t>(sign_extend((bits(word, 31, 25) << 5) | bits(word, 11, 7), 12));
         break;
       case format::kB:
         d.rs1 = rs1;
         d.rs2 = rs2;
-        d.imm = static_cast<int32_t>(sign_extend(
-            (bits(word, 31, 31) << 12) | (bits(word, 7, 7) << 11) |
-                (bits(word, 30, 25) << 5) | (bits(word, 11, 8) << 1),
-            13));
+        d.imm = static_cast<int32_t>(
+            sign_extend((bits(word, 31, 31) << 12) | (bits(word, 7, 7) << 11) |
+                            (bits(word, 30, 25) << 5) | (bits(word, 11, 8) << 1),
+                        13));
         break;
       case format::kU:
         d.rd = dest(rd);
@@ -126,10 +159,10 @@ decoded_instruction decode32(uint32_t word) noexcept {
         break;
       case format::kJ:
         d.rd = dest(rd);
-        d.imm = static_cast<int32_t>(sign_extend(
-            (bits(word, 31, 31) << 20) | (bits(word, 19, 12) << 12) |
-                (bits(word, 20, 20) << 11) | (bits(word, 30, 21) << 1),
-            21));
+        d.imm = static_cast<int32_t>(
+            sign_extend((bits(word, 31, 31) << 20) | (bits(word, 19, 12) << 12) |
+                            (bits(word, 20, 20) << 11) | (bits(word, 30, 21) << 1),
+                        21));
         break;
       case format::kShift64:
         d.rd = dest(rd);
@@ -147,8 +180,7 @@ decoded_instruction decode32(uint32_t word) noexcept {
         d.rs1 = rs1;
         d.imm = static_cast<int32_t>(bits(word, 31, 20));
         break;
-      case format::kNone:
-        break;
+      case format::kNone: break;
     }
     return d;
   }
@@ -166,13 +198,13 @@ decoded_instruction decode16(uint16_t half) noexcept {
     d.compressed_name = static_cast<uint8_t>(index + 1);
     const auto full_rd = static_cast<uint8_t>(bits(h, 11, 7));
     const auto full_rs2 = static_cast<uint8_t>(bits(h, 6, 2));
-    const auto short_rd = static_cast<uint8_t>(bits(h, 4, 2) + 8);    // rd' / rs2'
-    const auto short_rs1 = static_cast<uint8_t>(bits(h, 9, 7) + 8);   // rs1' / rd'
+    const auto short_rd = static_cast<uint8_t>(bits(h, 4, 2) + 8);   // rd' / rs2'
+    const auto short_rs1 = static_cast<uint8_t>(bits(h, 9, 7) + 8);  // rs1' / rd'
     const uint64_t imm6 = (bits(h, 12, 12) << 5) | bits(h, 6, 2);
     switch (row.form) {
       case cformat::kCiwAddi4spn: {
-        const uint64_t imm = (bits(h, 12, 11) << 4) | (bits(h, 10, 7) << 6) |
-                             (bits(h, 6, 6) << 2) | (bits(h, 5, 5) << 3);
+        const uint64_t imm = (bits(h, 12, 11) << 4) | (bits(h, 10, 7) << 6) | (bits(h, 6, 6) << 2) |
+                             (bits(h, 5, 5) << 3);
         if (imm == 0) return illegal(half, 2);
         d.rd = short_rd;
         d.rs1 = 2;
@@ -181,10 +213,12 @@ decoded_instruction decode16(uint16_t half) noexcept {
       }
       case cformat::kClW:
       case cformat::kCsW: {
-        const uint64_t imm =
-            (bits(h, 12, 10) << 3) | (bits(h, 6, 6) << 2) | (bits(h, 5, 5) << 6);
+        const uint64_t imm = (bits(h, 12, 10) << 3) | (bits(h, 6, 6) << 2) | (bits(h, 5, 5) << 6);
         d.rs1 = short_rs1;
-        if (row.form == cformat::kClW) d.rd = short_rd; else d.rs2 = short_rd;
+        if (row.form == cformat::kClW)
+          d.rd = short_rd;
+        else
+          d.rs2 = short_rd;
         d.imm = static_cast<int32_t>(imm);
         break;
       }
@@ -192,7 +226,10 @@ decoded_instruction decode16(uint16_t half) noexcept {
       case cformat::kCsD: {
         const uint64_t imm = (bits(h, 12, 10) << 3) | (bits(h, 6, 5) << 6);
         d.rs1 = short_rs1;
-        if (row.form == cformat::kClD) d.rd = short_rd; else d.rs2 = short_rd;
+        if (row.form == cformat::kClD)
+          d.rd = short_rd;
+        else
+          d.rs2 = short_rd;
         d.imm = static_cast<int32_t>(imm);
         break;
       }
@@ -213,9 +250,8 @@ decoded_instruction decode16(uint16_t half) noexcept {
         d.imm = static_cast<int32_t>(sign_extend(imm6, 6));
         break;
       case cformat::kCiAddi16sp: {
-        const uint64_t imm = (bits(h, 12, 12) << 9) | (bits(h, 6, 6) << 4) |
-                             (bits(h, 5, 5) << 6) | (bits(h, 4, 3) << 7) |
-                             (bits(h, 2, 2) << 5);
+        const uint64_t imm = (bits(h, 12, 12) << 9) | (bits(h, 6, 6) << 4) | (bits(h, 5, 5) << 6) |
+                             (bits(h, 4, 3) << 7) | (bits(h, 2, 2) << 5);
         if (imm == 0) return illegal(half, 2);
         d.rd = 2;
         d.rs1 = 2;
@@ -244,19 +280,19 @@ decoded_instruction decode16(uint16_t half) noexcept {
         break;
       case cformat::kCj:
         d.rd = kSinkRegister;
-        d.imm = static_cast<int32_t>(sign_extend(
-            (bits(h, 12, 12) << 11) | (bits(h, 11, 11) << 4) | (bits(h, 10, 9) << 8) |
-                (bits(h, 8, 8) << 10) | (bits(h, 7, 7) << 6) | (bits(h, 6, 6) << 7) |
-                (bits(h, 5, 3) << 1) | (bits(h, 2, 2) << 5),
-            12));
+        d.imm = static_cast<int32_t>(sign_extend((bits(h, 12, 12) << 11) | (bits(h, 11, 11) << 4) |
+                                                     (bits(h, 10, 9) << 8) | (bits(h, 8, 8) << 10) |
+                                                     (bits(h, 7, 7) << 6) | (bits(h, 6, 6) << 7) |
+                                                     (bits(h, 5, 3) << 1) | (bits(h, 2, 2) << 5),
+                                                 12));
         break;
       case cformat::kCbBranch:
         d.rs1 = short_rs1;
         d.rs2 = 0;
-        d.imm = static_cast<int32_t>(sign_extend(
-            (bits(h, 12, 12) << 8) | (bits(h, 11, 10) << 3) | (bits(h, 6, 5) << 6) |
-                (bits(h, 4, 3) << 1) | (bits(h, 2, 2) << 5),
-            9));
+        d.imm = static_cast<int32_t>(sign_extend((bits(h, 12, 12) << 8) | (bits(h, 11, 10) << 3) |
+                                                     (bits(h, 6, 5) << 6) | (bits(h, 4, 3) << 1) |
+                                                     (bits(h, 2, 2) << 5),
+                                                 9));
         break;
       case cformat::kCiSlli:
         d.rd = dest(full_rd);
@@ -287,8 +323,7 @@ decoded_instruction decode16(uint16_t half) noexcept {
         d.rs1 = 0;
         d.rs2 = full_rs2;
         break;
-      case cformat::kCrNone:
-        break;
+      case cformat::kCrNone: break;
       case cformat::kCrJalr:
         d.rd = 1;
         d.rs1 = full_rd;
@@ -316,16 +351,13 @@ decoded_instruction decode16(uint16_t half) noexcept {
 
 std::string_view mnemonic(op operation) noexcept {
   switch (operation) {
-#define VM_INSN(name, mnem, pattern, format) \
-  case op::k##name:                          \
-    return mnem;
+    // clang-format off
+#define VM_INSN(name, mnem, pattern, format) case op::k##name: return mnem;
 #include "isa/rv64.inc"
-    case op::kIllegal:
-      return "illegal";
-    case op::kBlockEnd:
-      return "<block-end>";
-    case op::kCount:
-      break;
+    // clang-format on
+    case op::kIllegal: return "illegal";
+    case op::kBlockEnd: return "<block-end>";
+    case op::kCount: break;
   }
   return "?";
 }

@@ -11,7 +11,7 @@ enum class op : uint8_t {
   kIllegal = 0,  // imm holds the raw instruction word
 #define VM_INSN(name, mnemonic, pattern, format) k##name,
 #include "isa/rv64.inc"
-  kBlockEnd,     // synthetic: falls through to the next block at pc (+ length 0)
+  kBlockEnd,  // synthetic: falls through to the next block at pc (+ length 0)
   kCount
 };
 
@@ -22,13 +22,13 @@ inline constexpr uint8_t kSinkRegister = 32;
 // One decoded instruction. 12 bytes; plain data so a JIT can read it.
 struct decoded_instruction {
   op operation = op::kIllegal;
-  uint8_t rd = 0;      // destination; kSinkRegister when the encoding names x0
+  uint8_t rd = 0;  // destination; kSinkRegister when the encoding names x0
   uint8_t rs1 = 0;
   uint8_t rs2 = 0;
-  uint8_t length = 4;  // 2 for compressed forms
+  uint8_t length = 4;           // 2 for compressed forms
   uint8_t compressed_name = 0;  // index+1 of the VM_CINSN row, 0 if not compressed
   uint16_t pc_offset = 0;  // byte offset from the start of its block (set by the block builder)
-  int32_t imm = 0;     // immediate, shift amount, CSR number (kCsr*), raw word (kIllegal)
+  int32_t imm = 0;         // immediate, shift amount, CSR number (kCsr*), raw word (kIllegal)
 };
 static_assert(sizeof(decoded_instruction) == 12);
 

@@ -17,14 +17,32 @@ namespace {
 
 namespace pte = mmu::sv39::pte;
 
-constexpr uint64_t page_down(uint64_t a) { return a & ~mem::kPageMask; }
-constexpr uint64_t page_up(uint64_t a) { return (a + mem::kPageMask) & ~mem::kPageMask; }
+constexpr uint64_t page_down(uint64_t a) {
+  return a & ~mem::kPageMask;
+}
+constexpr uint64_t page_up(uint64_t a) {
+  return (a + mem::kPageMask) & ~mem::kPageMask;
+}
 
 // Auxiliary vector keys (linux/auxvec.h).
 enum : uint64_t {
-  kAtNull = 0, kAtPhdr = 3, kAtPhent = 4, kAtPhnum = 5, kAtPagesz = 6, kAtBase = 7,
-  kAtFlags = 8, kAtEntry = 9, kAtUid = 11, kAtEuid = 12, kAtGid = 13, kAtEgid = 14,
-  kAtHwcap = 16, kAtClktck = 17, kAtSecure = 23, kAtRandom = 25, kAtExecfn = 31,
+  kAtNull = 0,
+  kAtPhdr = 3,
+  kAtPhent = 4,
+  kAtPhnum = 5,
+  kAtPagesz = 6,
+  kAtBase = 7,
+  kAtFlags = 8,
+  kAtEntry = 9,
+  kAtUid = 11,
+  kAtEuid = 12,
+  kAtGid = 13,
+  kAtEgid = 14,
+  kAtHwcap = 16,
+  kAtClktck = 17,
+  kAtSecure = 23,
+  kAtRandom = 25,
+  kAtExecfn = 31,
 };
 
 // Signals and the exit statuses qemu-user gives them (128 + signal).
@@ -51,7 +69,8 @@ result<std::unique_ptr<process>> process::create(const loader::elf_image& image,
   auto ram = mem::guest_ram::create(kRamBase, options.ram_bytes);
   if (!ram.ok()) return std::move(ram).err();
   std::unique_ptr<process> p(new process(std::move(ram).value()));
-  if (!p->tables_.init()) return error{error_code::kOutOfMemory, "guest RAM too small for page tables"};
+  if (!p->tables_.init())
+    return error{error_code::kOutOfMemory, "guest RAM too small for page tables"};
   p->random_state_ = options.random_seed;
   // The translation context comes first: the loader writes the image and the
   // initial stack through the MMU, as the guest will see them.
@@ -79,22 +98,26 @@ error process::map_segments(const loader::elf_image& image) {
     if (s.readable || s.writable) flags |= pte::kRead;
     if (s.writable) flags |= pte::kWrite;
     if (s.executable) flags |= pte::kExecute;
-    for (uint64_t page = page_down(s.vaddr); page < s.vaddr + s.memory_size; page += mem::kPageSize) {
+    for (uint64_t page = page_down(s.vaddr); page < s.vaddr + s.memory_size;
+         page += mem::kPageSize) {
       page_flags[page] |= flags;
     }
   }
   for (const auto& [page, flags] : page_flags) {
     if (!map_zero_page(page, flags)) {
-      return error{error_code::kOutOfMemory, image.path + ": guest RAM too small for the program image"};
+      return error{error_code::kOutOfMemory,
+                   image.path + ": guest RAM too small for the program image"};
     }
     add_region(page, page + mem::kPageSize, flags);
   }
   for (const loader::elf_segment& s : image.segments) {
     for (uint64_t done = 0; done < s.file_size;) {
       const uint64_t vaddr = s.vaddr + done;
-      const uint64_t chunk = std::min(s.file_size - done, mem::kPageSize - (vaddr & mem::kPageMask));
+      const uint64_t chunk =
+          std::min(s.file_size - done, mem::kPageSize - (vaddr & mem::kPageMask));
       const uint64_t frame = pte::ppn(*tables_.lookup(vaddr)) << mmu::sv39::kPageShift;
-      std::memcpy(ram_.host(frame + (vaddr & mem::kPageMask)), image.bytes.data() + s.file_offset + done, chunk);
+      std::memcpy(ram_.host(frame + (vaddr & mem::kPageMask)),
+                  image.bytes.data() + s.file_offset + done, chunk);
       done += chunk;
     }
   }
@@ -129,13 +152,25 @@ error process::build_stack(const loader::elf_image& image, const process_options
   words.push_back(0);
   for (uint64_t o : envp_offsets) words.push_back(strings_base + o);
   words.push_back(0);
-  const uint64_t hwcap = (1u << ('I' - 'A')) | (1u << ('M' - 'A')) | (1u << ('A' - 'A')) | (1u << ('C' - 'A'));
-  const uint64_t auxv[][2] = {
-      {kAtPhdr, image.program_headers_vaddr}, {kAtPhent, 56}, {kAtPhnum, image.program_header_count},
-      {kAtPagesz, mem::kPageSize}, {kAtBase, 0}, {kAtFlags, 0}, {kAtEntry, image.entry},
-      {kAtUid, 1000}, {kAtEuid, 1000}, {kAtGid, 1000}, {kAtEgid, 1000}, {kAtHwcap, hwcap},
-      {kAtClktck, 100}, {kAtSecure, 0}, {kAtRandom, strings_base + random_offset},
-      {kAtExecfn, strings_base + execfn_offset}, {kAtNull, 0}};
+  const uint64_t hwcap =
+      (1u << ('I' - 'A')) | (1u << ('M' - 'A')) | (1u << ('A' - 'A')) | (1u << ('C' - 'A'));
+  const uint64_t auxv[][2] = {{kAtPhdr, image.program_headers_vaddr},
+                              {kAtPhent, 56},
+                              {kAtPhnum, image.program_header_count},
+                              {kAtPagesz, mem::kPageSize},
+                              {kAtBase, 0},
+                              {kAtFlags, 0},
+                              {kAtEntry, image.entry},
+                              {kAtUid, 1000},
+                              {kAtEuid, 1000},
+                              {kAtGid, 1000},
+                              {kAtEgid, 1000},
+                              {kAtHwcap, hwcap},
+                              {kAtClktck, 100},
+                              {kAtSecure, 0},
+                              {kAtRandom, strings_base + random_offset},
+                              {kAtExecfn, strings_base + execfn_offset},
+                              {kAtNull, 0}};
   for (const auto& kv : auxv) {
     words.push_back(kv[0]);
     words.push_back(kv[1]);
@@ -146,7 +181,8 @@ error process::build_stack(const loader::elf_image& image, const process_options
   }
   // Map the initial stack pages now; the rest grows on demand.
   for (uint64_t page = page_down(sp); page < kStackTop; page += mem::kPageSize) {
-    if (!map_zero_page(page, stack_flags)) return error{error_code::kOutOfMemory, "guest RAM too small for the stack"};
+    if (!map_zero_page(page, stack_flags))
+      return error{error_code::kOutOfMemory, "guest RAM too small for the stack"};
   }
   if (!copy_to_guest(strings_base, strings.data(), strings.size()) ||
       !copy_to_guest(sp, words.data(), words.size() * 8)) {
@@ -224,9 +260,9 @@ bool process::handle_page_fault(uint64_t vaddr, cpu::exception cause) {
   --it;
   if (vaddr >= it->second.end) return false;
   const uint64_t flags = it->second.pte_flags;
-  const bool ok = cause == cpu::exception::kStorePageFault          ? (flags & pte::kWrite)
-                  : cause == cpu::exception::kInstructionPageFault  ? (flags & pte::kExecute)
-                                                                    : (flags & pte::kRead);
+  const bool ok = cause == cpu::exception::kStorePageFault         ? (flags & pte::kWrite)
+                  : cause == cpu::exception::kInstructionPageFault ? (flags & pte::kExecute)
+                                                                   : (flags & pte::kRead);
   if (!ok || tables_.lookup(page)) return false;  // mapped already: a permission fault
   if (!map_zero_page(page, flags)) return false;
   ++counters_.demand_faults;
@@ -284,8 +320,9 @@ bool process::read_guest_string(uint64_t vaddr, std::string& out, size_t max) {
 
 exit_info process::run(uint64_t max_instructions) {
   exit_info info;
-  const uint64_t stop_at = max_instructions > UINT64_MAX - state_.instret ? UINT64_MAX
-                                                                          : state_.instret + max_instructions;
+  const uint64_t stop_at = max_instructions > UINT64_MAX - state_.instret
+                               ? UINT64_MAX
+                               : state_.instret + max_instructions;
   auto fatal = [&](int signal, const std::string& what) {
     info.signalled = true;
     info.status = 128 + signal;
@@ -296,7 +333,8 @@ exit_info process::run(uint64_t max_instructions) {
     if (state_.instret >= stop_at) {
       info.instruction_limit = true;
       info.status = 124;
-      info.diagnostic = "instruction limit of " + std::to_string(max_instructions) + " reached at pc " + hex(state_.pc);
+      info.diagnostic = "instruction limit of " + std::to_string(max_instructions) +
+                        " reached at pc " + hex(state_.pc);
       return info;
     }
     const cpu::run_result r = hart_.run(stop_at - state_.instret);
@@ -326,8 +364,10 @@ exit_info process::run(uint64_t max_instructions) {
         const bool compressed = (r.tval & 3) != 3;
         char word[24];
         std::snprintf(word, sizeof word, compressed ? "0x%04" PRIx64 : "0x%08" PRIx64, r.tval);
-        std::string what = std::string("illegal instruction at pc ") + hex(state_.pc) + ": word " + word;
-        if (d.operation != isa::op::kIllegal) what += " (" + isa::disassemble(d) + ": not permitted in U-mode)";
+        std::string what =
+            std::string("illegal instruction at pc ") + hex(state_.pc) + ": word " + word;
+        if (d.operation != isa::op::kIllegal)
+          what += " (" + isa::disassemble(d) + ": not permitted in U-mode)";
         return fatal(kSigIll, what);
       }
       case cpu::exception::kBreakpoint:

@@ -36,9 +36,9 @@ struct process_options {
 
 // How the process ended.
 struct exit_info {
-  int status = 0;             // what the host process should exit with
-  bool signalled = false;     // status is 128 + signal
-  std::string diagnostic;     // one line for stderr when signalled or limited
+  int status = 0;          // what the host process should exit with
+  bool signalled = false;  // status is 128 + signal
+  std::string diagnostic;  // one line for stderr when signalled or limited
   bool instruction_limit = false;
 };
 
@@ -50,8 +50,9 @@ struct process_counters {
 class process {
  public:
   static constexpr uint64_t kRamBase = 0x80000000;
-  static constexpr uint64_t kStackTop = 0x3f'ffff'f000;  // top of the Sv39 user half, less a guard page
-  static constexpr uint64_t kMmapTop = 0x20'0000'0000;   // anonymous mappings grow down from here
+  static constexpr uint64_t kStackTop =
+      0x3f'ffff'f000;  // top of the Sv39 user half, less a guard page
+  static constexpr uint64_t kMmapTop = 0x20'0000'0000;  // anonymous mappings grow down from here
 
   // Builds the address space for `image`: page tables, segments, the initial
   // stack with argv/envp/auxv. Errors: kOutOfMemory if guest RAM is too small.
@@ -121,7 +122,7 @@ class process {
   uint64_t brk_ = 0;
   uint64_t stack_limit_ = 0;  // lowest address the stack may grow to
   uint64_t random_state_ = 0;
-  std::vector<int> fds_;      // guest fd -> host fd (-1: closed)
+  std::vector<int> fds_;  // guest fd -> host fd (-1: closed)
   std::set<uint64_t> reported_syscalls_;
   bool exited_ = false;
   int exit_status_ = 0;

@@ -17,19 +17,53 @@ namespace {
 
 namespace pte = mmu::sv39::pte;
 
-constexpr uint64_t page_up(uint64_t a) { return (a + mem::kPageMask) & ~mem::kPageMask; }
+constexpr uint64_t page_up(uint64_t a) {
+  return (a + mem::kPageMask) & ~mem::kPageMask;
+}
 
 enum : uint64_t {
-  kSysGetcwd = 17, kSysIoctl = 29, kSysFaccessat = 48, kSysOpenat = 56, kSysClose = 57,
-  kSysLseek = 62, kSysRead = 63, kSysWrite = 64, kSysWritev = 66, kSysReadlinkat = 78,
-  kSysNewfstatat = 79, kSysFstat = 80, kSysExit = 93, kSysExitGroup = 94,
-  kSysSetTidAddress = 96, kSysFutex = 98, kSysSetRobustList = 99, kSysClockGettime = 113,
-  kSysClockGetres = 114, kSysSchedYield = 124, kSysTgkill = 131, kSysRtSigaction = 134,
-  kSysRtSigprocmask = 135, kSysUname = 160, kSysGetrlimit = 163, kSysPrctl = 167,
-  kSysGettimeofday = 169, kSysGetpid = 172, kSysGetppid = 173, kSysGetuid = 174,
-  kSysGeteuid = 175, kSysGetgid = 176, kSysGetegid = 177, kSysGettid = 178,
-  kSysBrk = 214, kSysMunmap = 215, kSysMmap = 222, kSysMprotect = 226, kSysMadvise = 233,
-  kSysPrlimit64 = 261, kSysGetrandom = 278, kSysRiscvFlushIcache = 259,
+  kSysGetcwd = 17,
+  kSysIoctl = 29,
+  kSysFaccessat = 48,
+  kSysOpenat = 56,
+  kSysClose = 57,
+  kSysLseek = 62,
+  kSysRead = 63,
+  kSysWrite = 64,
+  kSysWritev = 66,
+  kSysReadlinkat = 78,
+  kSysNewfstatat = 79,
+  kSysFstat = 80,
+  kSysExit = 93,
+  kSysExitGroup = 94,
+  kSysSetTidAddress = 96,
+  kSysFutex = 98,
+  kSysSetRobustList = 99,
+  kSysClockGettime = 113,
+  kSysClockGetres = 114,
+  kSysSchedYield = 124,
+  kSysTgkill = 131,
+  kSysRtSigaction = 134,
+  kSysRtSigprocmask = 135,
+  kSysUname = 160,
+  kSysGetrlimit = 163,
+  kSysPrctl = 167,
+  kSysGettimeofday = 169,
+  kSysGetpid = 172,
+  kSysGetppid = 173,
+  kSysGetuid = 174,
+  kSysGeteuid = 175,
+  kSysGetgid = 176,
+  kSysGetegid = 177,
+  kSysGettid = 178,
+  kSysBrk = 214,
+  kSysMunmap = 215,
+  kSysMmap = 222,
+  kSysMprotect = 226,
+  kSysMadvise = 233,
+  kSysPrlimit64 = 261,
+  kSysGetrandom = 278,
+  kSysRiscvFlushIcache = 259,
 };
 
 constexpr int64_t kProtRead = 1, kProtWrite = 2, kProtExec = 4;
@@ -54,7 +88,9 @@ uint64_t pte_flags_for(uint64_t prot) {
 
 }  // namespace
 
-uint64_t process::virtual_nanoseconds() const noexcept { return state_.instret; }
+uint64_t process::virtual_nanoseconds() const noexcept {
+  return state_.instret;
+}
 
 int process::host_fd(int64_t guest_fd) const {
   if (guest_fd < 0 || static_cast<uint64_t>(guest_fd) >= fds_.size()) return -1;
@@ -95,9 +131,13 @@ int64_t process::syscall(uint64_t number, const uint64_t a[6]) {
     case kSysGetrandom: return sys_getrandom(a[0], a[1]);
     case kSysUname: return sys_uname(a[0]);
     case kSysSetTidAddress: return kPid;
-    case kSysGetpid: case kSysGettid: return kPid;
+    case kSysGetpid:
+    case kSysGettid: return kPid;
     case kSysGetppid: return kPid - 1;
-    case kSysGetuid: case kSysGeteuid: case kSysGetgid: case kSysGetegid: return 1000;
+    case kSysGetuid:
+    case kSysGeteuid:
+    case kSysGetgid:
+    case kSysGetegid: return 1000;
     case kSysSetRobustList: return 0;
     case kSysRtSigaction: {
       if (a[2] != 0) {  // old action: "default"
@@ -116,7 +156,8 @@ int64_t process::syscall(uint64_t number, const uint64_t a[6]) {
     case kSysSchedYield: return 0;
     case kSysIoctl: return host_fd(static_cast<int64_t>(a[0])) < 0 ? -EBADF : -ENOTTY;
     case kSysLseek: return host_fd(static_cast<int64_t>(a[0])) < 0 ? -EBADF : -ESPIPE;
-    case kSysFaccessat: case kSysReadlinkat: return -ENOENT;
+    case kSysFaccessat:
+    case kSysReadlinkat: return -ENOENT;
     case kSysGetrlimit:
     case kSysPrlimit64: {
       const uint64_t resource = a[number == kSysPrlimit64 ? 1 : 0];
@@ -138,7 +179,8 @@ int64_t process::syscall(uint64_t number, const uint64_t a[6]) {
     default:
       if (reported_syscalls_.insert(number).second) {
         std::fprintf(stderr, "vmbench: unsupported syscall %llu at pc 0x%llx: returning -ENOSYS\n",
-                     static_cast<unsigned long long>(number), static_cast<unsigned long long>(state_.pc));
+                     static_cast<unsigned long long>(number),
+                     static_cast<unsigned long long>(state_.pc));
       }
       return -ENOSYS;
   }
@@ -159,7 +201,8 @@ int64_t process::sys_brk(uint64_t address) {
   return static_cast<int64_t>(brk_);
 }
 
-int64_t process::sys_mmap(uint64_t address, uint64_t length, uint64_t prot, uint64_t flags, int64_t fd) {
+int64_t process::sys_mmap(uint64_t address, uint64_t length, uint64_t prot, uint64_t flags,
+                          int64_t fd) {
   if (length == 0) return -EINVAL;
   if (!(flags & kMapAnonymous)) return fd < 0 ? -EBADF : -ENODEV;  // no host files
   if ((flags & (kMapShared | kMapPrivate)) == 0) return -EINVAL;
@@ -169,10 +212,11 @@ int64_t process::sys_mmap(uint64_t address, uint64_t length, uint64_t prot, uint
     if ((address & mem::kPageMask) || address + length > loader::kUserAddressLimit) return -EINVAL;
     if ((flags & kMapFixedNoreplace) && !range_free(address, address + length)) return -EEXIST;
   } else {
-    address = (address != 0 && !(address & mem::kPageMask) &&
-               address + length <= loader::kUserAddressLimit && range_free(address, address + length))
-                  ? address
-                  : find_free_range(length);
+    address =
+        (address != 0 && !(address & mem::kPageMask) &&
+         address + length <= loader::kUserAddressLimit && range_free(address, address + length))
+            ? address
+            : find_free_range(length);
     if (address == 0) return -ENOMEM;
   }
   add_region(address, address + length, pte_flags_for(prot));
@@ -253,10 +297,14 @@ int64_t process::sys_openat(uint64_t path_address) {
   std::string path;
   if (!read_guest_string(path_address, path)) return -EFAULT;
   int host = -1;
-  if (path == "/dev/stdin") host = 0;
-  else if (path == "/dev/stdout") host = 1;
-  else if (path == "/dev/stderr") host = 2;
-  else return -ENOENT;  // the guest sees no host files
+  if (path == "/dev/stdin")
+    host = 0;
+  else if (path == "/dev/stdout")
+    host = 1;
+  else if (path == "/dev/stderr")
+    host = 2;
+  else
+    return -ENOENT;  // the guest sees no host files
   for (size_t i = 0; i < fds_.size(); ++i) {
     if (fds_[i] < 0) {
       fds_[i] = host;
@@ -280,14 +328,14 @@ int64_t process::sys_fstat(int64_t fd, uint64_t buffer) {
   uint8_t st[128] = {};
   auto put32 = [&](size_t offset, uint32_t v) { std::memcpy(st + offset, &v, 4); };
   auto put64 = [&](size_t offset, uint64_t v) { std::memcpy(st + offset, &v, 8); };
-  put64(0, 0x16);               // st_dev
+  put64(0, 0x16);                                    // st_dev
   put64(8, 3 + static_cast<uint64_t>(host_fd(fd)));  // st_ino
-  put32(16, 0020000 | 0620);    // st_mode: S_IFCHR | rw--w----
-  put32(20, 1);                 // st_nlink
-  put32(24, 1000);              // st_uid
-  put32(28, 5);                 // st_gid (tty)
-  put64(32, 0x8800);            // st_rdev
-  put32(56, 1024);              // st_blksize
+  put32(16, 0020000 | 0620);                         // st_mode: S_IFCHR | rw--w----
+  put32(20, 1);                                      // st_nlink
+  put32(24, 1000);                                   // st_uid
+  put32(28, 5);                                      // st_gid (tty)
+  put64(32, 0x8800);                                 // st_rdev
+  put32(56, 1024);                                   // st_blksize
   if (!copy_to_guest(buffer, st, sizeof st)) return -EFAULT;
   return 0;
 }
@@ -297,8 +345,12 @@ int64_t process::sys_clock_gettime(uint64_t clock, uint64_t buffer) {
   switch (clock) {
     case kClockRealtime:
     case kClockRealtimeCoarse: ns += kEpochSeconds * 1'000'000'000ull; break;
-    case kClockMonotonic: case kClockProcessCputime: case kClockThreadCputime:
-    case kClockMonotonicRaw: case kClockMonotonicCoarse: case kClockBoottime: break;
+    case kClockMonotonic:
+    case kClockProcessCputime:
+    case kClockThreadCputime:
+    case kClockMonotonicRaw:
+    case kClockMonotonicCoarse:
+    case kClockBoottime: break;
     default: return -EINVAL;
   }
   const uint64_t ts[2] = {ns / 1'000'000'000ull, ns % 1'000'000'000ull};

@@ -30,7 +30,7 @@ struct elf_image {
   std::string path;
   std::vector<uint8_t> bytes;  // the whole file
   uint64_t entry = 0;
-  std::vector<elf_segment> segments;  // PT_LOAD, sorted by vaddr, non-overlapping
+  std::vector<elf_segment> segments;   // PT_LOAD, sorted by vaddr, non-overlapping
   uint64_t program_headers_vaddr = 0;  // 0 when not inside a loaded segment
   uint64_t program_header_count = 0;
   // HTIF symbols of bare-metal programs (spike's convention).

@@ -32,13 +32,14 @@ result<run_report> run_bare_metal(const loader::elf_image& image, const run_opti
   for (const loader::elf_segment& s : image.segments) {
     if (!ram.contains(s.paddr, s.memory_size)) {
       return error{error_code::kUnsupported, image.path + ": segment at physical " + hex(s.paddr) +
-                                                 " lies outside guest RAM [" + hex(ram.base()) + ", " +
-                                                 hex(ram.end()) + ")"};
+                                                 " lies outside guest RAM [" + hex(ram.base()) +
+                                                 ", " + hex(ram.end()) + ")"};
     }
     std::memcpy(ram.host(s.paddr), image.bytes.data() + s.file_offset, s.file_size);
   }
   if (!ram.contains(*image.tohost, 8)) {
-    return error{error_code::kUnsupported, image.path + ": tohost at " + hex(*image.tohost) + " lies outside guest RAM"};
+    return error{error_code::kUnsupported,
+                 image.path + ": tohost at " + hex(*image.tohost) + " lies outside guest RAM"};
   }
   cpu::guest_state state;
   mmu::mmu memory(ram, state);
@@ -50,7 +51,8 @@ result<run_report> run_bare_metal(const loader::elf_image& image, const run_opti
   report.bare_metal = true;
   const auto start = std::chrono::steady_clock::now();
   for (;;) {
-    const uint64_t left = options.max_instructions - std::min(options.max_instructions, state.instret);
+    const uint64_t left =
+        options.max_instructions - std::min(options.max_instructions, state.instret);
     if (left == 0) {
       report.exit_status = 124;
       report.diagnostic = "instruction limit reached at pc " + hex(state.pc);
@@ -59,8 +61,8 @@ result<run_report> run_bare_metal(const loader::elf_image& image, const run_opti
     const cpu::run_result r = hart.run(left);
     if (r.reason == cpu::run_reason::kDoubleFault) {
       report.exit_status = 128 + 11;
-      report.diagnostic = std::string("double fault: ") + cpu::describe(r.cause) + " at " + hex(r.tval) +
-                          " while entering the trap vector " + hex(state.pc);
+      report.diagnostic = std::string("double fault: ") + cpu::describe(r.cause) + " at " +
+                          hex(r.tval) + " while entering the trap vector " + hex(state.pc);
       break;
     }
     if (r.reason != cpu::run_reason::kHostCall) continue;
@@ -78,10 +80,12 @@ result<run_report> run_bare_metal(const loader::elf_image& image, const run_opti
     }
     if (device == 1 && cmd == 1) {
       const char c = static_cast<char>(payload & 0xff);
-      if (::write(1, &c, 1) < 0) { /* stdout closed: nothing to do */ }
+      if (::write(1, &c, 1) < 0) { /* stdout closed: nothing to do */
+      }
     } else {
       report.exit_status = 2;
-      report.diagnostic = "unsupported HTIF command " + hex(command) + " (device " + std::to_string(device) + ")";
+      report.diagnostic =
+          "unsupported HTIF command " + hex(command) + " (device " + std::to_string(device) + ")";
       break;
     }
     if (image.fromhost && ram.contains(*image.fromhost, 8)) {

@@ -22,8 +22,8 @@ struct run_options {
 };
 
 struct run_report {
-  int exit_status = 0;       // what `vmbench exec` exits with (qemu-riscv64's convention)
-  std::string diagnostic;    // one line for stderr when the guest died or was stopped; else empty
+  int exit_status = 0;     // what `vmbench exec` exits with (qemu-riscv64's convention)
+  std::string diagnostic;  // one line for stderr when the guest died or was stopped; else empty
   bool bare_metal = false;
   uint64_t instructions = 0;  // retired guest instructions
   double seconds = 0;         // host wall time of the run (not of loading)

@@ -10,15 +10,16 @@ namespace vm::mem {
 
 result<guest_ram> guest_ram::create(uint64_t base, uint64_t size) noexcept {
   if (size == 0 || (base & kPageMask) != 0) {
-    return error{error_code::kInvalidArgument, "guest RAM: base must be page-aligned and size non-zero"};
+    return error{error_code::kInvalidArgument,
+                 "guest RAM: base must be page-aligned and size non-zero"};
   }
   size = (size + kPageMask) & ~kPageMask;
-  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                 -1, 0);
   if (p == MAP_FAILED) {
-    return error{error_code::kOutOfMemory,
-                 "guest RAM: cannot reserve " + std::to_string(size >> 20) + " MiB: " +
-                     std::strerror(errno)};
+    return error{error_code::kOutOfMemory, "guest RAM: cannot reserve " +
+                                               std::to_string(size >> 20) +
+                                               " MiB: " + std::strerror(errno)};
   }
   guest_ram ram;
   ram.data_ = static_cast<uint8_t*>(p);

@@ -39,9 +39,7 @@ class guest_ram {
   uint8_t* host(uint64_t paddr) const noexcept { return data_ + (paddr - base_); }
 
   // host = paddr + host_offset() for every paddr in RAM (modular arithmetic).
-  uint64_t host_offset() const noexcept {
-    return reinterpret_cast<uint64_t>(data_) - base_;
-  }
+  uint64_t host_offset() const noexcept { return reinterpret_cast<uint64_t>(data_) - base_; }
 
   // Returns a page range to the host (it reads as zero afterwards).
   void discard(uint64_t paddr, uint64_t length) noexcept;

@@ -30,8 +30,7 @@ void mmu::flush() noexcept {
   ++counters_.l1.flushes;
 }
 
-access_status mmu::translate_page(uint64_t vaddr, tlb::access_type type,
-                                  uint64_t& paddr) noexcept {
+access_status mmu::translate_page(uint64_t vaddr, tlb::access_type type, uint64_t& paddr) noexcept {
   ++counters_.l1.misses;
   const cpu::guest_state& st = state_;
   // Loads and stores use MPP's privilege when mstatus.MPRV is set in M-mode.
@@ -91,9 +90,10 @@ access_status mmu::translate_page(uint64_t vaddr, tlb::access_type type,
 }
 
 access_status mmu::translate(uint64_t vaddr, tlb::access_type type, uint64_t& paddr) noexcept {
-  const tlb::tlb_entry* e = type == tlb::access_type::kRead    ? hit<tlb::access_type::kRead>(vaddr)
-                            : type == tlb::access_type::kWrite ? hit<tlb::access_type::kWrite>(vaddr)
-                                                               : hit<tlb::access_type::kExecute>(vaddr);
+  const tlb::tlb_entry* e = type == tlb::access_type::kRead ? hit<tlb::access_type::kRead>(vaddr)
+                            : type == tlb::access_type::kWrite
+                                ? hit<tlb::access_type::kWrite>(vaddr)
+                                : hit<tlb::access_type::kExecute>(vaddr);
   if (e != nullptr) {
     paddr = vaddr + e->host_addend - ram_.host_offset();
     return access_status::kOk;

@@ -37,8 +37,8 @@ inline access_status mmu::atomic_pointer(uint64_t vaddr, bool for_load, T*& host
                  vaddr);
   }
   const tlb::access_type type = for_load ? tlb::access_type::kRead : tlb::access_type::kWrite;
-  const tlb::tlb_entry* e = for_load ? hit<tlb::access_type::kRead>(vaddr)
-                                     : hit<tlb::access_type::kWrite>(vaddr);
+  const tlb::tlb_entry* e =
+      for_load ? hit<tlb::access_type::kRead>(vaddr) : hit<tlb::access_type::kWrite>(vaddr);
   if (e != nullptr) [[likely]] {
     ++counters_.l1.hits;
     host = reinterpret_cast<T*>(vaddr + e->host_addend);

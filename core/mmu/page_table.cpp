@@ -11,7 +11,9 @@ bool page_table::init() noexcept {
   return root_ != 0;
 }
 
-uint64_t page_table::satp(uint64_t asid) const noexcept { return sv39::satp::make(root_, asid); }
+uint64_t page_table::satp(uint64_t asid) const noexcept {
+  return sv39::satp::make(root_, asid);
+}
 
 uint64_t page_table::read(uint64_t paddr) const noexcept {
   uint64_t v;

@@ -16,16 +16,16 @@ struct walk_request {
   uint64_t vaddr = 0;
   tlb::access_type access = tlb::access_type::kRead;
   cpu::privilege priv = cpu::privilege::kUser;  // effective privilege
-  bool sum = false;  // mstatus.SUM: S-mode may load/store user pages
-  bool mxr = false;  // mstatus.MXR: loads from executable pages succeed
+  bool sum = false;                             // mstatus.SUM: S-mode may load/store user pages
+  bool mxr = false;                             // mstatus.MXR: loads from executable pages succeed
 };
 
 struct walk_result {
   bool ok = false;
   cpu::exception fault = cpu::exception::kLoadPageFault;  // valid when !ok
-  uint64_t paddr = 0;   // translation of vaddr (valid when ok)
-  uint64_t pte = 0;     // the leaf PTE after any A/D update
-  unsigned level = 0;   // 0: 4 KiB page, 1: 2 MiB, 2: 1 GiB
+  uint64_t paddr = 0;                                     // translation of vaddr (valid when ok)
+  uint64_t pte = 0;                                       // the leaf PTE after any A/D update
+  unsigned level = 0;                                     // 0: 4 KiB page, 1: 2 MiB, 2: 1 GiB
   // What the leaf permits in this context. `writable` is false while the PTE
   // is not dirty, so that the first store walks again and sets D.
   bool readable = false;

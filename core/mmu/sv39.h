@@ -6,8 +6,8 @@
 
 namespace vm::mmu::sv39 {
 
-inline constexpr unsigned kLevels = 3;       // 1 GiB, 2 MiB and 4 KiB pages
-inline constexpr unsigned kVpnBits = 9;      // per level
+inline constexpr unsigned kLevels = 3;   // 1 GiB, 2 MiB and 4 KiB pages
+inline constexpr unsigned kVpnBits = 9;  // per level
 inline constexpr unsigned kPageShift = 12;
 inline constexpr uint64_t kPteSize = 8;
 
@@ -26,7 +26,9 @@ inline constexpr uint64_t kPpnMask = ((1ull << 44) - 1) << kPpnShift;  // bits 5
 // neither extension, so a PTE that sets them is a page fault.
 inline constexpr uint64_t kReservedMask = ~((1ull << 54) - 1);
 
-constexpr uint64_t ppn(uint64_t entry) noexcept { return (entry & kPpnMask) >> kPpnShift; }
+constexpr uint64_t ppn(uint64_t entry) noexcept {
+  return (entry & kPpnMask) >> kPpnShift;
+}
 constexpr uint64_t make(uint64_t paddr, uint64_t flags) noexcept {
   return ((paddr >> kPageShift) << kPpnShift) | flags;
 }
@@ -35,9 +37,15 @@ constexpr uint64_t make(uint64_t paddr, uint64_t flags) noexcept {
 namespace satp {
 inline constexpr uint64_t kModeBare = 0;
 inline constexpr uint64_t kModeSv39 = 8;
-constexpr uint64_t mode(uint64_t value) noexcept { return value >> 60; }
-constexpr uint64_t asid(uint64_t value) noexcept { return (value >> 44) & 0xffff; }
-constexpr uint64_t root(uint64_t value) noexcept { return (value & ((1ull << 44) - 1)) << kPageShift; }
+constexpr uint64_t mode(uint64_t value) noexcept {
+  return value >> 60;
+}
+constexpr uint64_t asid(uint64_t value) noexcept {
+  return (value >> 44) & 0xffff;
+}
+constexpr uint64_t root(uint64_t value) noexcept {
+  return (value & ((1ull << 44) - 1)) << kPageShift;
+}
 constexpr uint64_t make(uint64_t root_paddr, uint64_t asid_value) noexcept {
   return (kModeSv39 << 60) | ((asid_value & 0xffff) << 44) | (root_paddr >> kPageShift);
 }
