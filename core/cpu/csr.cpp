@@ -16,7 +16,7 @@ constexpr uint32_t kMstatus = 0x300, kMisa = 0x301, kMedeleg = 0x302, kMideleg =
                    kMcountinhibit = 0x320, kMscratch = 0x340, kMepc = 0x341, kMcause = 0x342,
                    kMtval = 0x343, kMip = 0x344;
 constexpr uint32_t kMcycle = 0xb00, kMinstret = 0xb02, kCycle = 0xc00, kTime = 0xc01,
-                   kInstret = 0xc02;
+                   kInstret = 0xc02, kHpmcounter31 = 0xc1f;
 constexpr uint32_t kMvendorid = 0xf11, kMarchid = 0xf12, kMimpid = 0xf13, kMhartid = 0xf14,
                    kMconfigptr = 0xf15;
 }  // namespace csr
@@ -31,6 +31,9 @@ constexpr uint64_t kDelegable = 0xb3ff;
 // Virtual time: the guest timer ticks at 10 MHz and one instruction retires
 // per virtual nanosecond, so time = instret / 100.
 constexpr uint64_t kInstructionsPerTimeTick = 100;
+// mcounteren/scounteren: only CY, TM and IR can be enabled; the HPM bits of
+// the hardwired-zero hpmcounters are read-only zero.
+constexpr uint64_t kCounterEnableBits = 7;
 
 bool is_hpm_counter(uint32_t n) {
   return (n >= 0xb03 && n <= 0xb1f) || (n >= 0xc03 && n <= 0xc1f) || (n >= 0x323 && n <= 0x33f);
@@ -98,17 +101,19 @@ bool hart::csr_accessible(uint32_t number, bool write) const noexcept {
 bool hart::read_csr(uint32_t number, uint64_t instret_now, uint64_t& value) noexcept {
   if (!csr_accessible(number, false)) return false;
   csr_state& c = state_.csr;
+  if (number >= csr::kCycle && number <= csr::kHpmcounter31) {
+    // User-level counters: below M-mode each needs its mcounteren bit (and
+    // its scounteren bit in U-mode), else the read is illegal. The enable
+    // bits of the hardwired hpmcounters are read-only zero.
+    const uint64_t bit = (1ull << (number - csr::kCycle)) & kCounterEnableBits;
+    if (state_.priv != privilege::kMachine && !(c.mcounteren & bit)) return false;
+    if (state_.priv == privilege::kUser && !(c.scounteren & bit)) return false;
+    value = number == csr::kTime ? instret_now / kInstructionsPerTimeTick
+            : number == csr::kCycle || number == csr::kInstret ? instret_now
+                                                               : 0;  // hpmcounter3..31: hardwired
+    return true;
+  }
   switch (number) {
-    case csr::kCycle:
-    case csr::kTime:
-    case csr::kInstret: {
-      // Counter access from below M needs mcounteren (and scounteren for U).
-      const uint64_t bit = 1ull << (number - csr::kCycle);
-      if (state_.priv != privilege::kMachine && !(c.mcounteren & bit)) return false;
-      if (state_.priv == privilege::kUser && !(c.scounteren & bit)) return false;
-      value = number == csr::kTime ? instret_now / kInstructionsPerTimeTick : instret_now;
-      return true;
-    }
     case csr::kMcycle:
     case csr::kMinstret: value = instret_now; return true;
     case csr::kSstatus: value = c.mstatus & mstatus::kSstatusMask; return true;
@@ -167,7 +172,7 @@ bool hart::write_csr(uint32_t number, uint64_t value) noexcept {
     case csr::kSie: c.mie = (c.mie & ~c.mideleg) | (value & c.mideleg); return true;
     case csr::kSip: return true;  // no software-writable supervisor interrupts
     case csr::kStvec: c.stvec = value & ~2ull; return true;
-    case csr::kScounteren: c.scounteren = value & 7; return true;
+    case csr::kScounteren: c.scounteren = value & kCounterEnableBits; return true;
     case csr::kSscratch: c.sscratch = value; return true;
     case csr::kSepc: c.sepc = value & ~1ull; return true;
     case csr::kScause: c.scause = value; return true;
@@ -195,7 +200,7 @@ bool hart::write_csr(uint32_t number, uint64_t value) noexcept {
     case csr::kMie: c.mie = value & 0xaaa; return true;
     case csr::kMip: c.mip = (c.mip & ~0x222ull) | (value & 0x222); return true;
     case csr::kMtvec: c.mtvec = value & ~2ull; return true;  // modes 0 and 1
-    case csr::kMcounteren: c.mcounteren = value & 7; return true;
+    case csr::kMcounteren: c.mcounteren = value & kCounterEnableBits; return true;
     case csr::kMscratch: c.mscratch = value; return true;
     case csr::kMepc: c.mepc = value & ~1ull; return true;
     case csr::kMcause: c.mcause = value; return true;
