@@ -16,12 +16,20 @@
 
 namespace vm::cpu {
 
+// One instruction as the interpreter runs it: the address of its handler
+// (direct-threaded code: the interpreter fills it in when the block is
+// built) followed by its decoded form.
+struct threaded_instruction {
+  const void* handler = nullptr;
+  isa::decoded_instruction insn;
+};
+
 struct block {
   uint64_t pc = 0;
-  const isa::decoded_instruction* code = nullptr;  // first instruction (the arena never moves)
-  uint32_t first = 0;                              // index of the first instruction in the arena
-  uint32_t count = 0;         // guest instructions (the trailing kBlockEnd excluded)
-  bool crosses_page = false;  // its only instruction straddles two pages
+  threaded_instruction* code = nullptr;  // first instruction (the arena never moves)
+  uint32_t first = 0;                    // index of the first instruction in the arena
+  uint32_t count = 0;                    // guest instructions (the trailing kBlockEnd excluded)
+  bool crosses_page = false;             // its only instruction straddles two pages
   // Chaining: the blocks this one was last seen to jump or fall through to,
   // so the next block is found without a cache lookup. Links never dangle:
   // they point into the same cache and a flush drops every block at once.
@@ -50,7 +58,7 @@ class block_cache {
  public:
   static constexpr uint32_t kMaxInstructions = 64;
   static constexpr uint32_t kIndexSize = 1u << 16;
-  static constexpr uint32_t kArenaCapacity = 1u << 20;  // instructions (12 MiB)
+  static constexpr uint32_t kArenaCapacity = 1u << 20;  // instructions (24 MiB)
 
   block_cache();
 
@@ -67,14 +75,14 @@ class block_cache {
   }
 
   // Appends a decoded instruction to the block being built.
-  void append(const isa::decoded_instruction& d) noexcept { code_.push_back(d); }
+  void append(const isa::decoded_instruction& d, const void* handler) noexcept {
+    code_.push_back(threaded_instruction{handler, d});
+  }
   uint32_t arena_size() const noexcept { return static_cast<uint32_t>(code_.size()); }
   // Registers the block made of the instructions appended since `first`.
   block* commit(uint64_t pc, uint32_t first, uint32_t count, bool crosses_page) noexcept;
   // Drops instructions appended since `first` (a block whose fetch faulted).
   void abandon(uint32_t first) noexcept { code_.resize(first); }
-
-  const isa::decoded_instruction* code() const noexcept { return code_.data(); }
 
   void flush() noexcept;
   uint64_t blocks_built() const noexcept { return blocks_built_; }
@@ -86,8 +94,8 @@ class block_cache {
     block* entry = nullptr;
   };
   std::vector<slot> index_;
-  std::vector<isa::decoded_instruction> code_;  // capacity fixed: pointers stay valid
-  std::vector<block> blocks_;                   // capacity fixed likewise
+  std::vector<threaded_instruction> code_;  // capacity fixed: pointers stay valid
+  std::vector<block> blocks_;               // capacity fixed likewise
   uint64_t blocks_built_ = 0;
   uint64_t flushes_ = 0;
 };

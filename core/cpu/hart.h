@@ -70,7 +70,7 @@ class hart {
   hart_counters counters() const noexcept;
 
  private:
-  block* translate_block(uint64_t pc, run_result& fault) noexcept;
+  block* translate_block(uint64_t pc, const void* const* handlers, run_result& fault) noexcept;
   bool csr_accessible(uint32_t number, bool write) const noexcept;
   void set_privilege(privilege p) noexcept;
 

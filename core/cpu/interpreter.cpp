@@ -115,7 +115,7 @@ T amo_apply(op operation, T old, T operand) noexcept {
 
 }  // namespace
 
-block* hart::translate_block(uint64_t pc, run_result& fault) noexcept {
+block* hart::translate_block(uint64_t pc, const void* const* handlers, run_result& fault) noexcept {
   if (!blocks_.has_room()) blocks_.flush();
   const uint64_t page_end = (pc | mem::kPageMask) + 1;
   const uint32_t first = blocks_.arena_size();
@@ -154,7 +154,7 @@ block* hart::translate_block(uint64_t pc, run_result& fault) noexcept {
     }
     isa::decoded_instruction d = isa::decode(word);
     d.pc_offset = static_cast<uint16_t>(at - pc);
-    blocks_.append(d);
+    blocks_.append(d, handlers[static_cast<uint8_t>(d.operation)]);
     ++count;
     at += d.length;
     if (ends_block(d.operation) || crosses_page) {
@@ -168,7 +168,7 @@ block* hart::translate_block(uint64_t pc, run_result& fault) noexcept {
   end.operation = op::kBlockEnd;
   end.length = 0;
   end.pc_offset = static_cast<uint16_t>(at - pc);
-  blocks_.append(end);
+  blocks_.append(end, handlers[static_cast<uint8_t>(op::kBlockEnd)]);
   return blocks_.commit(pc, first, count, crosses_page);
 }
 
@@ -178,6 +178,21 @@ run_result hart::run(uint64_t max_instructions) noexcept {
   const uint64_t limit =
       max_instructions > UINT64_MAX - s.instret ? UINT64_MAX : s.instret + max_instructions;
   run_result result;
+
+  // Direct-threaded dispatch: every cached instruction holds its handler's
+  // address, and every handler ends by jumping straight to the next one (one
+  // indirect branch per instruction, predicted per site). The table maps
+  // operations to handlers; it is expanded from rv64.inc like the op enum.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+  static const void* const kDispatch[] = {
+      &&op_kIllegal,
+#define VM_INSN(name, mnemonic, pattern, format) &&op_k##name,
+#include "isa/rv64.inc"
+      &&op_kBlockEnd,
+      &&op_kCount,
+  };
+  static_assert(sizeof kDispatch / sizeof kDispatch[0] == static_cast<size_t>(op::kCount) + 1);
 
   // The block that just ended in a plain control transfer (branch, jump,
   // fall-through), or nullptr after anything that may have changed the
@@ -201,7 +216,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
           b = nullptr;
         }
       } else {
-        b = translate_block(pc, result);
+        b = translate_block(pc, kDispatch, result);
       }
       if (b == nullptr) {
         from = nullptr;
@@ -224,79 +239,68 @@ run_result hart::run(uint64_t max_instructions) noexcept {
     // The whole block is counted as retired on entry; an exit before its
     // last instruction (a trap, a host call) gives back the rest.
     s.instret += b->count;
-    const isa::decoded_instruction* const first = b->code;
-    const isa::decoded_instruction* ip = first;
+    const threaded_instruction* const first = b->code;
+    const threaded_instruction* ip = first;
     const uint64_t block_pc = b->pc;
     uint64_t next = 0;
     exception cause = exception::kIllegalInstruction;
     uint64_t tval = 0;
 
-#define VM_LOAD(type)                                                                           \
-  do {                                                                                          \
-    type v;                                                                                     \
-    if (mmu_.load<type>(x[ip->rs1] + ip->imm, v) != mmu::access_status::kOk) goto memory_fault; \
-    x[ip->rd] = static_cast<uint64_t>(static_cast<int64_t>(v));                                 \
+#define VM_LOAD(type)                                                                  \
+  do {                                                                                 \
+    type v;                                                                            \
+    if (mmu_.load<type>(x[ip->insn.rs1] + ip->insn.imm, v) != mmu::access_status::kOk) \
+      goto memory_fault;                                                               \
+    x[ip->insn.rd] = static_cast<uint64_t>(static_cast<int64_t>(v));                   \
   } while (0)
-#define VM_LOADU(type)                                                                          \
-  do {                                                                                          \
-    type v;                                                                                     \
-    if (mmu_.load<type>(x[ip->rs1] + ip->imm, v) != mmu::access_status::kOk) goto memory_fault; \
-    x[ip->rd] = v;                                                                              \
+#define VM_LOADU(type)                                                                 \
+  do {                                                                                 \
+    type v;                                                                            \
+    if (mmu_.load<type>(x[ip->insn.rs1] + ip->insn.imm, v) != mmu::access_status::kOk) \
+      goto memory_fault;                                                               \
+    x[ip->insn.rd] = v;                                                                \
   } while (0)
-#define VM_STORE(type)                                                         \
-  do {                                                                         \
-    const mmu::access_status st =                                              \
-        mmu_.store<type>(x[ip->rs1] + ip->imm, static_cast<type>(x[ip->rs2])); \
-    if (st != mmu::access_status::kOk) [[unlikely]] {                          \
-      if (st == mmu::access_status::kFault) goto memory_fault;                 \
-      next = VM_PC + ip->length;                                               \
-      goto host_call;                                                          \
-    }                                                                          \
+#define VM_STORE(type)                                                                        \
+  do {                                                                                        \
+    const mmu::access_status st =                                                             \
+        mmu_.store<type>(x[ip->insn.rs1] + ip->insn.imm, static_cast<type>(x[ip->insn.rs2])); \
+    if (st != mmu::access_status::kOk) [[unlikely]] {                                         \
+      if (st == mmu::access_status::kFault) goto memory_fault;                                \
+      next = VM_PC + ip->insn.length;                                                         \
+      goto host_call;                                                                         \
+    }                                                                                         \
   } while (0)
-#define VM_BRANCH(cond)                                   \
-  do {                                                    \
-    next = (cond) ? VM_PC + ip->imm : VM_PC + ip->length; \
-    goto chain;                                           \
+#define VM_BRANCH(cond)                                             \
+  do {                                                              \
+    next = (cond) ? VM_PC + ip->insn.imm : VM_PC + ip->insn.length; \
+    goto chain;                                                     \
   } while (0)
 
-// Threaded dispatch: every handler ends by jumping straight to the next
-// instruction's handler (one indirect branch per instruction, predicted per
-// site). The table is expanded from rv64.inc like the op enum itself.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpedantic"
-    static const void* const kDispatch[] = {
-        &&op_kIllegal,
-#define VM_INSN(name, mnemonic, pattern, format) &&op_k##name,
-#include "isa/rv64.inc"
-        &&op_kBlockEnd,
-        &&op_kCount,
-    };
-    static_assert(sizeof kDispatch / sizeof kDispatch[0] == static_cast<size_t>(op::kCount) + 1);
 #define VM_OP(name) op_##name
-#define VM_DISPATCH() goto* kDispatch[static_cast<uint8_t>(ip->operation)]
+#define VM_DISPATCH() goto * ip->handler
 #define VM_NEXT    \
   do {             \
     ++ip;          \
     VM_DISPATCH(); \
   } while (0)
-#define VM_RS1 x[ip->rs1]
-#define VM_RS2 x[ip->rs2]
-#define VM_IMM static_cast<int64_t>(ip->imm)
-#define VM_PC (block_pc + ip->pc_offset)
+#define VM_RS1 x[ip->insn.rs1]
+#define VM_RS2 x[ip->insn.rs2]
+#define VM_IMM static_cast<int64_t>(ip->insn.imm)
+#define VM_PC (block_pc + ip->insn.pc_offset)
 
     VM_DISPATCH();
     // clang-format off: one handler per line reads as a table
     {
       // ---- RV64I ----
-      VM_OP(kLui) : x[ip->rd] = static_cast<uint64_t>(VM_IMM);
+      VM_OP(kLui) : x[ip->insn.rd] = static_cast<uint64_t>(VM_IMM);
       VM_NEXT;
-      VM_OP(kAuipc) : x[ip->rd] = VM_PC + VM_IMM;
+      VM_OP(kAuipc) : x[ip->insn.rd] = VM_PC + VM_IMM;
       VM_NEXT;
-      VM_OP(kJal) : x[ip->rd] = VM_PC + ip->length;
+      VM_OP(kJal) : x[ip->insn.rd] = VM_PC + ip->insn.length;
       next = VM_PC + VM_IMM;
       goto chain;
       VM_OP(kJalr) : next = (VM_RS1 + VM_IMM) & ~1ull;
-      x[ip->rd] = VM_PC + ip->length;
+      x[ip->insn.rd] = VM_PC + ip->insn.length;
       goto chain;
       VM_OP(kBeq) : VM_BRANCH(VM_RS1 == VM_RS2);
       VM_OP(kBne) : VM_BRANCH(VM_RS1 != VM_RS2);
@@ -326,69 +330,69 @@ run_result hart::run(uint64_t max_instructions) noexcept {
       VM_NEXT;
       VM_OP(kSd) : VM_STORE(uint64_t);
       VM_NEXT;
-      VM_OP(kAddi) : x[ip->rd] = VM_RS1 + VM_IMM;
+      VM_OP(kAddi) : x[ip->insn.rd] = VM_RS1 + VM_IMM;
       VM_NEXT;
-      VM_OP(kSlti) : x[ip->rd] = static_cast<int64_t>(VM_RS1) < VM_IMM;
+      VM_OP(kSlti) : x[ip->insn.rd] = static_cast<int64_t>(VM_RS1) < VM_IMM;
       VM_NEXT;
-      VM_OP(kSltiu) : x[ip->rd] = VM_RS1 < static_cast<uint64_t>(VM_IMM);
+      VM_OP(kSltiu) : x[ip->insn.rd] = VM_RS1 < static_cast<uint64_t>(VM_IMM);
       VM_NEXT;
-      VM_OP(kXori) : x[ip->rd] = VM_RS1 ^ VM_IMM;
+      VM_OP(kXori) : x[ip->insn.rd] = VM_RS1 ^ VM_IMM;
       VM_NEXT;
-      VM_OP(kOri) : x[ip->rd] = VM_RS1 | VM_IMM;
+      VM_OP(kOri) : x[ip->insn.rd] = VM_RS1 | VM_IMM;
       VM_NEXT;
-      VM_OP(kAndi) : x[ip->rd] = VM_RS1 & VM_IMM;
+      VM_OP(kAndi) : x[ip->insn.rd] = VM_RS1 & VM_IMM;
       VM_NEXT;
-      VM_OP(kSlli) : x[ip->rd] = VM_RS1 << VM_IMM;
+      VM_OP(kSlli) : x[ip->insn.rd] = VM_RS1 << VM_IMM;
       VM_NEXT;
-      VM_OP(kSrli) : x[ip->rd] = VM_RS1 >> VM_IMM;
+      VM_OP(kSrli) : x[ip->insn.rd] = VM_RS1 >> VM_IMM;
       VM_NEXT;
-      VM_OP(kSrai) : x[ip->rd] = static_cast<uint64_t>(static_cast<int64_t>(VM_RS1) >> VM_IMM);
+      VM_OP(kSrai) : x[ip->insn.rd] = static_cast<uint64_t>(static_cast<int64_t>(VM_RS1) >> VM_IMM);
       VM_NEXT;
-      VM_OP(kAdd) : x[ip->rd] = VM_RS1 + VM_RS2;
+      VM_OP(kAdd) : x[ip->insn.rd] = VM_RS1 + VM_RS2;
       VM_NEXT;
-      VM_OP(kSub) : x[ip->rd] = VM_RS1 - VM_RS2;
+      VM_OP(kSub) : x[ip->insn.rd] = VM_RS1 - VM_RS2;
       VM_NEXT;
-      VM_OP(kSll) : x[ip->rd] = VM_RS1 << (VM_RS2 & 63);
+      VM_OP(kSll) : x[ip->insn.rd] = VM_RS1 << (VM_RS2 & 63);
       VM_NEXT;
-      VM_OP(kSlt) : x[ip->rd] = static_cast<int64_t>(VM_RS1) < static_cast<int64_t>(VM_RS2);
+      VM_OP(kSlt) : x[ip->insn.rd] = static_cast<int64_t>(VM_RS1) < static_cast<int64_t>(VM_RS2);
       VM_NEXT;
-      VM_OP(kSltu) : x[ip->rd] = VM_RS1 < VM_RS2;
+      VM_OP(kSltu) : x[ip->insn.rd] = VM_RS1 < VM_RS2;
       VM_NEXT;
-      VM_OP(kXor) : x[ip->rd] = VM_RS1 ^ VM_RS2;
+      VM_OP(kXor) : x[ip->insn.rd] = VM_RS1 ^ VM_RS2;
       VM_NEXT;
-      VM_OP(kSrl) : x[ip->rd] = VM_RS1 >> (VM_RS2 & 63);
+      VM_OP(kSrl) : x[ip->insn.rd] = VM_RS1 >> (VM_RS2 & 63);
       VM_NEXT;
       VM_OP(kSra)
-          : x[ip->rd] = static_cast<uint64_t>(static_cast<int64_t>(VM_RS1) >> (VM_RS2 & 63));
+          : x[ip->insn.rd] = static_cast<uint64_t>(static_cast<int64_t>(VM_RS1) >> (VM_RS2 & 63));
       VM_NEXT;
-      VM_OP(kOr) : x[ip->rd] = VM_RS1 | VM_RS2;
+      VM_OP(kOr) : x[ip->insn.rd] = VM_RS1 | VM_RS2;
       VM_NEXT;
-      VM_OP(kAnd) : x[ip->rd] = VM_RS1 & VM_RS2;
+      VM_OP(kAnd) : x[ip->insn.rd] = VM_RS1 & VM_RS2;
       VM_NEXT;
-      VM_OP(kAddiw) : x[ip->rd] = sext32(VM_RS1 + VM_IMM);
+      VM_OP(kAddiw) : x[ip->insn.rd] = sext32(VM_RS1 + VM_IMM);
       VM_NEXT;
-      VM_OP(kSlliw) : x[ip->rd] = sext32(static_cast<uint32_t>(VM_RS1) << VM_IMM);
+      VM_OP(kSlliw) : x[ip->insn.rd] = sext32(static_cast<uint32_t>(VM_RS1) << VM_IMM);
       VM_NEXT;
-      VM_OP(kSrliw) : x[ip->rd] = sext32(static_cast<uint32_t>(VM_RS1) >> VM_IMM);
+      VM_OP(kSrliw) : x[ip->insn.rd] = sext32(static_cast<uint32_t>(VM_RS1) >> VM_IMM);
       VM_NEXT;
       VM_OP(kSraiw)
-          : x[ip->rd] = sext32(static_cast<uint32_t>(static_cast<int32_t>(VM_RS1) >> VM_IMM));
+          : x[ip->insn.rd] = sext32(static_cast<uint32_t>(static_cast<int32_t>(VM_RS1) >> VM_IMM));
       VM_NEXT;
-      VM_OP(kAddw) : x[ip->rd] = sext32(VM_RS1 + VM_RS2);
+      VM_OP(kAddw) : x[ip->insn.rd] = sext32(VM_RS1 + VM_RS2);
       VM_NEXT;
-      VM_OP(kSubw) : x[ip->rd] = sext32(VM_RS1 - VM_RS2);
+      VM_OP(kSubw) : x[ip->insn.rd] = sext32(VM_RS1 - VM_RS2);
       VM_NEXT;
-      VM_OP(kSllw) : x[ip->rd] = sext32(static_cast<uint32_t>(VM_RS1) << (VM_RS2 & 31));
+      VM_OP(kSllw) : x[ip->insn.rd] = sext32(static_cast<uint32_t>(VM_RS1) << (VM_RS2 & 31));
       VM_NEXT;
-      VM_OP(kSrlw) : x[ip->rd] = sext32(static_cast<uint32_t>(VM_RS1) >> (VM_RS2 & 31));
+      VM_OP(kSrlw) : x[ip->insn.rd] = sext32(static_cast<uint32_t>(VM_RS1) >> (VM_RS2 & 31));
       VM_NEXT;
       VM_OP(kSraw)
-          : x[ip->rd] =
+          : x[ip->insn.rd] =
                 sext32(static_cast<uint32_t>(static_cast<int32_t>(VM_RS1) >> (VM_RS2 & 31)));
       VM_NEXT;
       VM_OP(kFence) : VM_NEXT;
       VM_OP(kFenceI) : blocks_.flush();  // the current block is finished with below
-      next = VM_PC + ip->length;
+      next = VM_PC + ip->insn.length;
       goto block_done;
       VM_OP(kEcall)
           : cause = static_cast<exception>(static_cast<uint8_t>(exception::kEcallFromUser) +
@@ -431,93 +435,97 @@ run_result hart::run(uint64_t max_instructions) noexcept {
       VM_OP(kWfi)
           : if (s.priv == privilege::kUser ||
                 (s.priv == privilege::kSupervisor && (s.csr.mstatus & mstatus::kTw))) goto illegal;
-      next = VM_PC + ip->length;  // no interrupts are modelled: a no-op
+      next = VM_PC + ip->insn.length;  // no interrupts are modelled: a no-op
       goto block_done;
       VM_OP(kSfenceVma)
           : if (s.priv == privilege::kUser ||
                 (s.priv == privilege::kSupervisor && (s.csr.mstatus & mstatus::kTvm))) goto illegal;
       flush_translations();
-      next = VM_PC + ip->length;
+      next = VM_PC + ip->insn.length;
       goto block_done;
 
       // ---- Zicsr ----
       VM_OP(kCsrrw)
           : VM_OP(kCsrrs) : VM_OP(kCsrrc) : VM_OP(kCsrrwi) : VM_OP(kCsrrsi) : VM_OP(kCsrrci) : {
-        const auto number = static_cast<uint32_t>(ip->imm);
-        const bool immediate = ip->operation == op::kCsrrwi || ip->operation == op::kCsrrsi ||
-                               ip->operation == op::kCsrrci;
-        const uint64_t operand = immediate ? ip->rs1 : VM_RS1;
-        const bool is_write = ip->operation == op::kCsrrw || ip->operation == op::kCsrrwi;
-        const bool writes = is_write || ip->rs1 != 0;
-        const bool reads = !is_write || ip->rd != isa::kSinkRegister;
+        const auto number = static_cast<uint32_t>(ip->insn.imm);
+        const bool immediate = ip->insn.operation == op::kCsrrwi ||
+                               ip->insn.operation == op::kCsrrsi ||
+                               ip->insn.operation == op::kCsrrci;
+        const uint64_t operand = immediate ? ip->insn.rs1 : VM_RS1;
+        const bool is_write = ip->insn.operation == op::kCsrrw || ip->insn.operation == op::kCsrrwi;
+        const bool writes = is_write || ip->insn.rs1 != 0;
+        const bool reads = !is_write || ip->insn.rd != isa::kSinkRegister;
         uint64_t old = 0;
         if (reads &&
             !read_csr(number, s.instret - b->count + static_cast<uint64_t>(ip - first), old)) {
           cause = exception::kIllegalInstruction;
-          tval = csr_word(*ip);
+          tval = csr_word(ip->insn);
           goto exception_taken;
         }
         if (writes) {
           uint64_t value = operand;
-          if (ip->operation == op::kCsrrs || ip->operation == op::kCsrrsi) value = old | operand;
-          if (ip->operation == op::kCsrrc || ip->operation == op::kCsrrci) value = old & ~operand;
+          if (ip->insn.operation == op::kCsrrs || ip->insn.operation == op::kCsrrsi)
+            value = old | operand;
+          if (ip->insn.operation == op::kCsrrc || ip->insn.operation == op::kCsrrci)
+            value = old & ~operand;
           if (!write_csr(number, value)) {
             cause = exception::kIllegalInstruction;
-            tval = csr_word(*ip);
+            tval = csr_word(ip->insn);
             goto exception_taken;
           }
         }
-        x[ip->rd] = old;
-        next = VM_PC + ip->length;
+        x[ip->insn.rd] = old;
+        next = VM_PC + ip->insn.length;
         goto block_done;
       }
 
       // ---- M ----
-      VM_OP(kMul) : x[ip->rd] = VM_RS1 * VM_RS2;
+      VM_OP(kMul) : x[ip->insn.rd] = VM_RS1 * VM_RS2;
       VM_NEXT;
       VM_OP(kMulh)
-          : x[ip->rd] = static_cast<uint64_t>((static_cast<int128>(static_cast<int64_t>(VM_RS1)) *
-                                               static_cast<int64_t>(VM_RS2)) >>
-                                              64);
+          : x[ip->insn.rd] =
+                static_cast<uint64_t>((static_cast<int128>(static_cast<int64_t>(VM_RS1)) *
+                                       static_cast<int64_t>(VM_RS2)) >>
+                                      64);
       VM_NEXT;
       VM_OP(kMulhsu)
-          : x[ip->rd] = static_cast<uint64_t>(
+          : x[ip->insn.rd] = static_cast<uint64_t>(
                 (static_cast<int128>(static_cast<int64_t>(VM_RS1)) * static_cast<int128>(VM_RS2)) >>
                 64);
       VM_NEXT;
       VM_OP(kMulhu)
-          : x[ip->rd] = static_cast<uint64_t>((static_cast<uint128>(VM_RS1) * VM_RS2) >> 64);
+          : x[ip->insn.rd] = static_cast<uint64_t>((static_cast<uint128>(VM_RS1) * VM_RS2) >> 64);
       VM_NEXT;
       VM_OP(kDiv)
-          : x[ip->rd] = static_cast<uint64_t>(
+          : x[ip->insn.rd] = static_cast<uint64_t>(
                 div_signed(static_cast<int64_t>(VM_RS1), static_cast<int64_t>(VM_RS2)));
       VM_NEXT;
-      VM_OP(kDivu) : x[ip->rd] = VM_RS2 == 0 ? ~0ull : VM_RS1 / VM_RS2;
+      VM_OP(kDivu) : x[ip->insn.rd] = VM_RS2 == 0 ? ~0ull : VM_RS1 / VM_RS2;
       VM_NEXT;
       VM_OP(kRem)
-          : x[ip->rd] = static_cast<uint64_t>(
+          : x[ip->insn.rd] = static_cast<uint64_t>(
                 rem_signed(static_cast<int64_t>(VM_RS1), static_cast<int64_t>(VM_RS2)));
       VM_NEXT;
-      VM_OP(kRemu) : x[ip->rd] = VM_RS2 == 0 ? VM_RS1 : VM_RS1 % VM_RS2;
+      VM_OP(kRemu) : x[ip->insn.rd] = VM_RS2 == 0 ? VM_RS1 : VM_RS1 % VM_RS2;
       VM_NEXT;
-      VM_OP(kMulw) : x[ip->rd] = sext32(VM_RS1 * VM_RS2);
+      VM_OP(kMulw) : x[ip->insn.rd] = sext32(VM_RS1 * VM_RS2);
       VM_NEXT;
       VM_OP(kDivw)
-          : x[ip->rd] = sext32(static_cast<uint32_t>(
+          : x[ip->insn.rd] = sext32(static_cast<uint32_t>(
                 div_signed32(static_cast<int32_t>(VM_RS1), static_cast<int32_t>(VM_RS2))));
       VM_NEXT;
       VM_OP(kDivuw) : {
         const auto n = static_cast<uint32_t>(VM_RS1), d = static_cast<uint32_t>(VM_RS2);
-        x[ip->rd] = sext32(d == 0 ? ~0u : n / d);
+        x[ip->insn.rd] = sext32(d == 0 ? ~0u : n / d);
         VM_NEXT;
       }
       VM_OP(kRemw)
-          : x[ip->rd] = sext32(static_cast<uint32_t>(
+          : x[ip->insn.rd] = sext32(static_cast<uint32_t>(
                 rem_signed32(static_cast<int32_t>(VM_RS1), static_cast<int32_t>(VM_RS2))));
       VM_NEXT;
       VM_OP(kRemuw) : {
         const auto n = static_cast<uint32_t>(VM_RS1), d = static_cast<uint32_t>(VM_RS2);
-        x[ip->rd] = sext32(d == 0 ? n : n % d);
+        x[ip->insn.rd] = sext32(d == 0 ? n : n % d);
         VM_NEXT;
       }
 
@@ -526,7 +534,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
         int32_t* p = nullptr;
         if (mmu_.atomic_pointer<int32_t>(VM_RS1, true, p) != mmu::access_status::kOk)
           goto memory_fault;
-        x[ip->rd] = static_cast<uint64_t>(static_cast<int64_t>(*p));
+        x[ip->insn.rd] = static_cast<uint64_t>(static_cast<int64_t>(*p));
         s.reservation = VM_RS1;
         VM_NEXT;
       }
@@ -534,7 +542,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
         uint64_t* p = nullptr;
         if (mmu_.atomic_pointer<uint64_t>(VM_RS1, true, p) != mmu::access_status::kOk)
           goto memory_fault;
-        x[ip->rd] = *p;
+        x[ip->insn.rd] = *p;
         s.reservation = VM_RS1;
         VM_NEXT;
       }
@@ -545,7 +553,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
         const bool success = s.reservation == VM_RS1;
         if (success) *p = static_cast<uint32_t>(VM_RS2);
         s.reservation = kNoReservation;
-        x[ip->rd] = success ? 0 : 1;
+        x[ip->insn.rd] = success ? 0 : 1;
         VM_NEXT;
       }
       VM_OP(kScD) : {
@@ -555,7 +563,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
         const bool success = s.reservation == VM_RS1;
         if (success) *p = VM_RS2;
         s.reservation = kNoReservation;
-        x[ip->rd] = success ? 0 : 1;
+        x[ip->insn.rd] = success ? 0 : 1;
         VM_NEXT;
       }
       VM_OP(kAmoswapW)
@@ -568,8 +576,8 @@ run_result hart::run(uint64_t max_instructions) noexcept {
         if (mmu_.atomic_pointer<uint32_t>(VM_RS1, false, p) != mmu::access_status::kOk)
           goto memory_fault;
         const uint32_t old = *p;
-        *p = amo_apply<uint32_t>(ip->operation, old, static_cast<uint32_t>(VM_RS2));
-        x[ip->rd] = sext32(old);
+        *p = amo_apply<uint32_t>(ip->insn.operation, old, static_cast<uint32_t>(VM_RS2));
+        x[ip->insn.rd] = sext32(old);
         VM_NEXT;
       }
       VM_OP(kAmoswapD)
@@ -582,15 +590,15 @@ run_result hart::run(uint64_t max_instructions) noexcept {
         if (mmu_.atomic_pointer<uint64_t>(VM_RS1, false, p) != mmu::access_status::kOk)
           goto memory_fault;
         const uint64_t old = *p;
-        *p = amo_apply<uint64_t>(ip->operation, old, VM_RS2);
-        x[ip->rd] = old;
+        *p = amo_apply<uint64_t>(ip->insn.operation, old, VM_RS2);
+        x[ip->insn.rd] = old;
         VM_NEXT;
       }
 
       VM_OP(kBlockEnd) : next = VM_PC;
       goto block_end_synthetic;
       VM_OP(kIllegal) : cause = exception::kIllegalInstruction;
-      tval = static_cast<uint32_t>(ip->imm);
+      tval = static_cast<uint32_t>(ip->insn.imm);
       goto exception_taken;
       VM_OP(kCount) : goto illegal;
     }
@@ -613,7 +621,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
     const uint8_t* host;
     if (mmu_.fetch(VM_PC, host) == mmu::access_status::kOk) {
       const uint64_t room = mem::kPageSize - (VM_PC & mem::kPageMask);
-      std::memcpy(&word, host, room >= ip->length ? ip->length : room);
+      std::memcpy(&word, host, room >= ip->insn.length ? ip->insn.length : room);
     }
     cause = exception::kIllegalInstruction;
     tval = word;
