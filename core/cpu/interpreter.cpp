@@ -175,6 +175,7 @@ block* hart::translate_block(uint64_t pc, const void* const* handlers, run_resul
 run_result hart::run(uint64_t max_instructions) noexcept {
   guest_state& s = state_;
   uint64_t* const x = s.x;
+  mmu::mmu& memory = mmu_;  // a local, so its address stays in a register
   const uint64_t limit =
       max_instructions > UINT64_MAX - s.instret ? UINT64_MAX : s.instret + max_instructions;
   run_result result;
@@ -246,29 +247,29 @@ run_result hart::run(uint64_t max_instructions) noexcept {
     exception cause = exception::kIllegalInstruction;
     uint64_t tval = 0;
 
-#define VM_LOAD(type)                                                                  \
-  do {                                                                                 \
-    type v;                                                                            \
-    if (mmu_.load<type>(x[ip->insn.rs1] + ip->insn.imm, v) != mmu::access_status::kOk) \
-      goto memory_fault;                                                               \
-    x[ip->insn.rd] = static_cast<uint64_t>(static_cast<int64_t>(v));                   \
+#define VM_LOAD(type)                                                                    \
+  do {                                                                                   \
+    type v;                                                                              \
+    if (memory.load<type>(x[ip->insn.rs1] + ip->insn.imm, v) != mmu::access_status::kOk) \
+      goto memory_fault;                                                                 \
+    x[ip->insn.rd] = static_cast<uint64_t>(static_cast<int64_t>(v));                     \
   } while (0)
-#define VM_LOADU(type)                                                                 \
-  do {                                                                                 \
-    type v;                                                                            \
-    if (mmu_.load<type>(x[ip->insn.rs1] + ip->insn.imm, v) != mmu::access_status::kOk) \
-      goto memory_fault;                                                               \
-    x[ip->insn.rd] = v;                                                                \
+#define VM_LOADU(type)                                                                   \
+  do {                                                                                   \
+    type v;                                                                              \
+    if (memory.load<type>(x[ip->insn.rs1] + ip->insn.imm, v) != mmu::access_status::kOk) \
+      goto memory_fault;                                                                 \
+    x[ip->insn.rd] = v;                                                                  \
   } while (0)
-#define VM_STORE(type)                                                                        \
-  do {                                                                                        \
-    const mmu::access_status st =                                                             \
-        mmu_.store<type>(x[ip->insn.rs1] + ip->insn.imm, static_cast<type>(x[ip->insn.rs2])); \
-    if (st != mmu::access_status::kOk) [[unlikely]] {                                         \
-      if (st == mmu::access_status::kFault) goto memory_fault;                                \
-      next = VM_PC + ip->insn.length;                                                         \
-      goto host_call;                                                                         \
-    }                                                                                         \
+#define VM_STORE(type)                                                                          \
+  do {                                                                                          \
+    const mmu::access_status st =                                                               \
+        memory.store<type>(x[ip->insn.rs1] + ip->insn.imm, static_cast<type>(x[ip->insn.rs2])); \
+    if (st != mmu::access_status::kOk) [[unlikely]] {                                           \
+      if (st == mmu::access_status::kFault) goto memory_fault;                                  \
+      next = VM_PC + ip->insn.length;                                                           \
+      goto host_call;                                                                           \
+    }                                                                                           \
   } while (0)
 #define VM_BRANCH(cond)                                             \
   do {                                                              \
@@ -532,7 +533,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
       // ---- A ----
       VM_OP(kLrW) : {
         int32_t* p = nullptr;
-        if (mmu_.atomic_pointer<int32_t>(VM_RS1, true, p) != mmu::access_status::kOk)
+        if (memory.atomic_pointer<int32_t>(VM_RS1, true, p) != mmu::access_status::kOk)
           goto memory_fault;
         x[ip->insn.rd] = static_cast<uint64_t>(static_cast<int64_t>(*p));
         s.reservation = VM_RS1;
@@ -540,7 +541,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
       }
       VM_OP(kLrD) : {
         uint64_t* p = nullptr;
-        if (mmu_.atomic_pointer<uint64_t>(VM_RS1, true, p) != mmu::access_status::kOk)
+        if (memory.atomic_pointer<uint64_t>(VM_RS1, true, p) != mmu::access_status::kOk)
           goto memory_fault;
         x[ip->insn.rd] = *p;
         s.reservation = VM_RS1;
@@ -548,7 +549,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
       }
       VM_OP(kScW) : {
         uint32_t* p = nullptr;
-        if (mmu_.atomic_pointer<uint32_t>(VM_RS1, false, p) != mmu::access_status::kOk)
+        if (memory.atomic_pointer<uint32_t>(VM_RS1, false, p) != mmu::access_status::kOk)
           goto memory_fault;
         const bool success = s.reservation == VM_RS1;
         if (success) *p = static_cast<uint32_t>(VM_RS2);
@@ -558,7 +559,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
       }
       VM_OP(kScD) : {
         uint64_t* p = nullptr;
-        if (mmu_.atomic_pointer<uint64_t>(VM_RS1, false, p) != mmu::access_status::kOk)
+        if (memory.atomic_pointer<uint64_t>(VM_RS1, false, p) != mmu::access_status::kOk)
           goto memory_fault;
         const bool success = s.reservation == VM_RS1;
         if (success) *p = VM_RS2;
@@ -573,7 +574,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
           : VM_OP(kAmoorW)
           : VM_OP(kAmominW) : VM_OP(kAmomaxW) : VM_OP(kAmominuW) : VM_OP(kAmomaxuW) : {
         uint32_t* p = nullptr;
-        if (mmu_.atomic_pointer<uint32_t>(VM_RS1, false, p) != mmu::access_status::kOk)
+        if (memory.atomic_pointer<uint32_t>(VM_RS1, false, p) != mmu::access_status::kOk)
           goto memory_fault;
         const uint32_t old = *p;
         *p = amo_apply<uint32_t>(ip->insn.operation, old, static_cast<uint32_t>(VM_RS2));
@@ -587,7 +588,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
           : VM_OP(kAmoorD)
           : VM_OP(kAmominD) : VM_OP(kAmomaxD) : VM_OP(kAmominuD) : VM_OP(kAmomaxuD) : {
         uint64_t* p = nullptr;
-        if (mmu_.atomic_pointer<uint64_t>(VM_RS1, false, p) != mmu::access_status::kOk)
+        if (memory.atomic_pointer<uint64_t>(VM_RS1, false, p) != mmu::access_status::kOk)
           goto memory_fault;
         const uint64_t old = *p;
         *p = amo_apply<uint64_t>(ip->insn.operation, old, VM_RS2);

@@ -95,6 +95,7 @@ access_status mmu::translate(uint64_t vaddr, tlb::access_type type, uint64_t& pa
                                 ? hit<tlb::access_type::kWrite>(vaddr)
                                 : hit<tlb::access_type::kExecute>(vaddr);
   if (e != nullptr) {
+    ++counters_.l1.hits;
     paddr = vaddr + e->host_addend - ram_.host_offset();
     return access_status::kOk;
   }
@@ -106,7 +107,7 @@ access_status mmu::load_slow(uint64_t vaddr, void* out, unsigned size) noexcept 
   const uint64_t first = mem::kPageSize - (vaddr & mem::kPageMask);
   if (first >= size) {
     uint64_t paddr;
-    if (translate_page(vaddr, tlb::access_type::kRead, paddr) == access_status::kFault) {
+    if (translate(vaddr, tlb::access_type::kRead, paddr) == access_status::kFault) {
       return access_status::kFault;
     }
     std::memcpy(bytes, ram_.host(paddr), size);
@@ -114,8 +115,8 @@ access_status mmu::load_slow(uint64_t vaddr, void* out, unsigned size) noexcept 
   }
   // Crosses a page: translate both halves before reading either.
   uint64_t p0, p1;
-  if (translate_page(vaddr, tlb::access_type::kRead, p0) == access_status::kFault ||
-      translate_page(vaddr + first, tlb::access_type::kRead, p1) == access_status::kFault) {
+  if (translate(vaddr, tlb::access_type::kRead, p0) == access_status::kFault ||
+      translate(vaddr + first, tlb::access_type::kRead, p1) == access_status::kFault) {
     return access_status::kFault;
   }
   std::memcpy(bytes, ram_.host(p0), first);
@@ -127,11 +128,11 @@ access_status mmu::store_slow(uint64_t vaddr, const void* value, unsigned size) 
   const auto* bytes = static_cast<const uint8_t*>(value);
   const uint64_t first = mem::kPageSize - (vaddr & mem::kPageMask);
   uint64_t p0 = 0, p1 = 0;
-  if (translate_page(vaddr, tlb::access_type::kWrite, p0) == access_status::kFault) {
+  if (translate(vaddr, tlb::access_type::kWrite, p0) == access_status::kFault) {
     return access_status::kFault;
   }
   if (first < size) {
-    if (translate_page(vaddr + first, tlb::access_type::kWrite, p1) == access_status::kFault) {
+    if (translate(vaddr + first, tlb::access_type::kWrite, p1) == access_status::kFault) {
       return access_status::kFault;
     }
     std::memcpy(ram_.host(p0), bytes, first);

@@ -70,8 +70,9 @@ class mmu {
   // bytes, valid up to the end of its page.
   access_status fetch(uint64_t vaddr, const uint8_t*& host) noexcept;
 
-  // Translates for an access by the host on the guest's behalf (syscall
-  // buffers), filling the TLB as a guest access would.
+  // Translates one access through the TLB (a walk on a miss), counting it
+  // like a guest access; used by the slow paths and by the host on the
+  // guest's behalf (syscall buffers).
   access_status translate(uint64_t vaddr, tlb::access_type type, uint64_t& paddr) noexcept;
 
   void flush() noexcept;

@@ -8,10 +8,19 @@ template <tlb::access_type Type>
   return l1_.find<Type>(vaddr & ~mem::kPageMask);
 }
 
+// The hit-path key keeps the address's low alignment bits: a naturally
+// aligned access (never crossing a page) matches the page tag; a misaligned
+// one misses and load_slow/store_slow handle it byte-exactly.
+template <class T>
+[[gnu::always_inline]] inline uint64_t aligned_key(uint64_t vaddr) noexcept {
+  return vaddr & (~mem::kPageMask | (sizeof(T) - 1));
+}
+
 template <class T>
 [[gnu::always_inline]] inline access_status mmu::load(uint64_t vaddr, T& out) noexcept {
-  const tlb::tlb_entry* e = hit<tlb::access_type::kRead>(vaddr);
-  if (e != nullptr && (vaddr & mem::kPageMask) <= mem::kPageSize - sizeof(T)) [[likely]] {
+  const tlb::tlb_entry* e =
+      l1_.find<tlb::access_type::kRead>(vaddr & ~mem::kPageMask, aligned_key<T>(vaddr));
+  if (e != nullptr) [[likely]] {
     ++counters_.l1.hits;
     std::memcpy(&out, reinterpret_cast<const void*>(vaddr + e->host_addend), sizeof(T));
     return access_status::kOk;
@@ -21,8 +30,9 @@ template <class T>
 
 template <class T>
 [[gnu::always_inline]] inline access_status mmu::store(uint64_t vaddr, T value) noexcept {
-  const tlb::tlb_entry* e = hit<tlb::access_type::kWrite>(vaddr);
-  if (e != nullptr && (vaddr & mem::kPageMask) <= mem::kPageSize - sizeof(T)) [[likely]] {
+  const tlb::tlb_entry* e =
+      l1_.find<tlb::access_type::kWrite>(vaddr & ~mem::kPageMask, aligned_key<T>(vaddr));
+  if (e != nullptr) [[likely]] {
     ++counters_.l1.hits;
     std::memcpy(reinterpret_cast<void*>(vaddr + e->host_addend), &value, sizeof(T));
     return access_status::kOk;

@@ -29,9 +29,18 @@ class tlb_set_assoc {
   // which accesses are architectural.
   template <access_type Type>
   [[gnu::always_inline]] const tlb_entry* find(uint64_t page) const noexcept {
+    return find<Type>(page, page);
+  }
+
+  // As find(page), but compares the tags with `key`, which a caller may
+  // derive from the address so that it equals the page only when the access
+  // also qualifies otherwise (QEMU's trick: keep the low alignment bits of
+  // the address in the key, and a misaligned access simply misses).
+  template <access_type Type>
+  [[gnu::always_inline]] const tlb_entry* find(uint64_t page, uint64_t key) const noexcept {
     const set& s = sets_[(page >> kPageShift) & (Sets - 1)];
     for (unsigned way = 0; way < Ways; ++way) {
-      if (s.ways[way].tag[static_cast<unsigned>(Type)] == page) return &s.ways[way];
+      if (s.ways[way].tag[static_cast<unsigned>(Type)] == key) return &s.ways[way];
     }
     return nullptr;
   }
@@ -47,8 +56,9 @@ class tlb_set_assoc {
         return;
       }
     }
-    s.ways[s.next_victim] = entry;
-    s.next_victim = static_cast<uint8_t>((s.next_victim + 1) % Ways);
+    uint8_t& victim = next_victim_[(page >> kPageShift) & (Sets - 1)];
+    s.ways[victim] = entry;
+    victim = static_cast<uint8_t>((victim + 1) % Ways);
   }
 
   void flush_page(uint64_t page) noexcept {
@@ -60,14 +70,15 @@ class tlb_set_assoc {
 
   void flush_all() noexcept {
     for (set& s : sets_) s = set{};
+    next_victim_.fill(0);
   }
 
  private:
   struct set {
     tlb_entry ways[Ways];
-    uint8_t next_victim = 0;
   };
-  std::array<set, Sets> sets_{};
+  std::array<set, Sets> sets_{};             // a power-of-two stride, for the hit path
+  std::array<uint8_t, Sets> next_victim_{};  // round-robin replacement per set
 };
 
 }  // namespace vm::tlb
