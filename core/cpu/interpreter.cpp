@@ -87,6 +87,48 @@ int32_t rem_signed32(int32_t a, int32_t b) noexcept {
   return a % b;
 }
 
+// Semantics that do not fit on one handler line (RISC-V spec: M extension
+// division table; shifts use the low 6 or 5 bits of the amount).
+uint64_t mulh(uint64_t a, uint64_t b) noexcept {
+  return static_cast<uint64_t>(
+      (static_cast<int128>(static_cast<int64_t>(a)) * static_cast<int64_t>(b)) >> 64);
+}
+uint64_t mulhsu(uint64_t a, uint64_t b) noexcept {
+  return static_cast<uint64_t>(
+      (static_cast<int128>(static_cast<int64_t>(a)) * static_cast<int128>(b)) >> 64);
+}
+uint64_t mulhu(uint64_t a, uint64_t b) noexcept {
+  return static_cast<uint64_t>((static_cast<uint128>(a) * b) >> 64);
+}
+uint64_t div(uint64_t a, uint64_t b) noexcept {
+  return static_cast<uint64_t>(div_signed(static_cast<int64_t>(a), static_cast<int64_t>(b)));
+}
+uint64_t rem(uint64_t a, uint64_t b) noexcept {
+  return static_cast<uint64_t>(rem_signed(static_cast<int64_t>(a), static_cast<int64_t>(b)));
+}
+uint64_t divw(uint64_t a, uint64_t b) noexcept {
+  return sext32(
+      static_cast<uint32_t>(div_signed32(static_cast<int32_t>(a), static_cast<int32_t>(b))));
+}
+uint64_t remw(uint64_t a, uint64_t b) noexcept {
+  return sext32(
+      static_cast<uint32_t>(rem_signed32(static_cast<int32_t>(a), static_cast<int32_t>(b))));
+}
+uint64_t divuw(uint64_t a, uint64_t b) noexcept {
+  const auto n = static_cast<uint32_t>(a), d = static_cast<uint32_t>(b);
+  return sext32(d == 0 ? ~0u : n / d);
+}
+uint64_t remuw(uint64_t a, uint64_t b) noexcept {
+  const auto n = static_cast<uint32_t>(a), d = static_cast<uint32_t>(b);
+  return sext32(d == 0 ? n : n % d);
+}
+uint64_t sra(uint64_t a, uint64_t shift) noexcept {
+  return static_cast<uint64_t>(static_cast<int64_t>(a) >> (shift & 63));
+}
+uint64_t sraw(uint64_t a, uint64_t shift) noexcept {
+  return sext32(static_cast<uint32_t>(static_cast<int32_t>(a) >> (shift & 31)));
+}
+
 template <class T>
 T amo_apply(op operation, T old, T operand) noexcept {
   using S = std::make_signed_t<T>;
@@ -290,122 +332,72 @@ run_result hart::run(uint64_t max_instructions) noexcept {
 #define VM_PC (block_pc + ip->insn.pc_offset)
 
     VM_DISPATCH();
-    // clang-format off: one handler per line reads as a table
+    // One handler per line reads as a table:
+    // clang-format off
     {
       // ---- RV64I ----
-      VM_OP(kLui) : x[ip->insn.rd] = static_cast<uint64_t>(VM_IMM);
-      VM_NEXT;
-      VM_OP(kAuipc) : x[ip->insn.rd] = VM_PC + VM_IMM;
-      VM_NEXT;
-      VM_OP(kJal) : x[ip->insn.rd] = VM_PC + ip->insn.length;
-      next = VM_PC + VM_IMM;
-      goto chain;
-      VM_OP(kJalr) : next = (VM_RS1 + VM_IMM) & ~1ull;
-      x[ip->insn.rd] = VM_PC + ip->insn.length;
-      goto chain;
-      VM_OP(kBeq) : VM_BRANCH(VM_RS1 == VM_RS2);
-      VM_OP(kBne) : VM_BRANCH(VM_RS1 != VM_RS2);
-      VM_OP(kBlt) : VM_BRANCH(static_cast<int64_t>(VM_RS1) < static_cast<int64_t>(VM_RS2));
-      VM_OP(kBge) : VM_BRANCH(static_cast<int64_t>(VM_RS1) >= static_cast<int64_t>(VM_RS2));
-      VM_OP(kBltu) : VM_BRANCH(VM_RS1 < VM_RS2);
-      VM_OP(kBgeu) : VM_BRANCH(VM_RS1 >= VM_RS2);
-      VM_OP(kLb) : VM_LOAD(int8_t);
-      VM_NEXT;
-      VM_OP(kLh) : VM_LOAD(int16_t);
-      VM_NEXT;
-      VM_OP(kLw) : VM_LOAD(int32_t);
-      VM_NEXT;
-      VM_OP(kLd) : VM_LOADU(uint64_t);
-      VM_NEXT;
-      VM_OP(kLbu) : VM_LOADU(uint8_t);
-      VM_NEXT;
-      VM_OP(kLhu) : VM_LOADU(uint16_t);
-      VM_NEXT;
-      VM_OP(kLwu) : VM_LOADU(uint32_t);
-      VM_NEXT;
-      VM_OP(kSb) : VM_STORE(uint8_t);
-      VM_NEXT;
-      VM_OP(kSh) : VM_STORE(uint16_t);
-      VM_NEXT;
-      VM_OP(kSw) : VM_STORE(uint32_t);
-      VM_NEXT;
-      VM_OP(kSd) : VM_STORE(uint64_t);
-      VM_NEXT;
-      VM_OP(kAddi) : x[ip->insn.rd] = VM_RS1 + VM_IMM;
-      VM_NEXT;
-      VM_OP(kSlti) : x[ip->insn.rd] = static_cast<int64_t>(VM_RS1) < VM_IMM;
-      VM_NEXT;
-      VM_OP(kSltiu) : x[ip->insn.rd] = VM_RS1 < static_cast<uint64_t>(VM_IMM);
-      VM_NEXT;
-      VM_OP(kXori) : x[ip->insn.rd] = VM_RS1 ^ VM_IMM;
-      VM_NEXT;
-      VM_OP(kOri) : x[ip->insn.rd] = VM_RS1 | VM_IMM;
-      VM_NEXT;
-      VM_OP(kAndi) : x[ip->insn.rd] = VM_RS1 & VM_IMM;
-      VM_NEXT;
-      VM_OP(kSlli) : x[ip->insn.rd] = VM_RS1 << VM_IMM;
-      VM_NEXT;
-      VM_OP(kSrli) : x[ip->insn.rd] = VM_RS1 >> VM_IMM;
-      VM_NEXT;
-      VM_OP(kSrai) : x[ip->insn.rd] = static_cast<uint64_t>(static_cast<int64_t>(VM_RS1) >> VM_IMM);
-      VM_NEXT;
-      VM_OP(kAdd) : x[ip->insn.rd] = VM_RS1 + VM_RS2;
-      VM_NEXT;
-      VM_OP(kSub) : x[ip->insn.rd] = VM_RS1 - VM_RS2;
-      VM_NEXT;
-      VM_OP(kSll) : x[ip->insn.rd] = VM_RS1 << (VM_RS2 & 63);
-      VM_NEXT;
-      VM_OP(kSlt) : x[ip->insn.rd] = static_cast<int64_t>(VM_RS1) < static_cast<int64_t>(VM_RS2);
-      VM_NEXT;
-      VM_OP(kSltu) : x[ip->insn.rd] = VM_RS1 < VM_RS2;
-      VM_NEXT;
-      VM_OP(kXor) : x[ip->insn.rd] = VM_RS1 ^ VM_RS2;
-      VM_NEXT;
-      VM_OP(kSrl) : x[ip->insn.rd] = VM_RS1 >> (VM_RS2 & 63);
-      VM_NEXT;
-      VM_OP(kSra)
-          : x[ip->insn.rd] = static_cast<uint64_t>(static_cast<int64_t>(VM_RS1) >> (VM_RS2 & 63));
-      VM_NEXT;
-      VM_OP(kOr) : x[ip->insn.rd] = VM_RS1 | VM_RS2;
-      VM_NEXT;
-      VM_OP(kAnd) : x[ip->insn.rd] = VM_RS1 & VM_RS2;
-      VM_NEXT;
-      VM_OP(kAddiw) : x[ip->insn.rd] = sext32(VM_RS1 + VM_IMM);
-      VM_NEXT;
-      VM_OP(kSlliw) : x[ip->insn.rd] = sext32(static_cast<uint32_t>(VM_RS1) << VM_IMM);
-      VM_NEXT;
-      VM_OP(kSrliw) : x[ip->insn.rd] = sext32(static_cast<uint32_t>(VM_RS1) >> VM_IMM);
-      VM_NEXT;
-      VM_OP(kSraiw)
-          : x[ip->insn.rd] = sext32(static_cast<uint32_t>(static_cast<int32_t>(VM_RS1) >> VM_IMM));
-      VM_NEXT;
-      VM_OP(kAddw) : x[ip->insn.rd] = sext32(VM_RS1 + VM_RS2);
-      VM_NEXT;
-      VM_OP(kSubw) : x[ip->insn.rd] = sext32(VM_RS1 - VM_RS2);
-      VM_NEXT;
-      VM_OP(kSllw) : x[ip->insn.rd] = sext32(static_cast<uint32_t>(VM_RS1) << (VM_RS2 & 31));
-      VM_NEXT;
-      VM_OP(kSrlw) : x[ip->insn.rd] = sext32(static_cast<uint32_t>(VM_RS1) >> (VM_RS2 & 31));
-      VM_NEXT;
-      VM_OP(kSraw)
-          : x[ip->insn.rd] =
-                sext32(static_cast<uint32_t>(static_cast<int32_t>(VM_RS1) >> (VM_RS2 & 31)));
-      VM_NEXT;
-      VM_OP(kFence) : VM_NEXT;
-      VM_OP(kFenceI) : blocks_.flush();  // the current block is finished with below
-      next = VM_PC + ip->insn.length;
-      goto block_done;
-      VM_OP(kEcall)
-          : cause = static_cast<exception>(static_cast<uint8_t>(exception::kEcallFromUser) +
-                                           static_cast<uint8_t>(s.priv));
-      tval = 0;
-      goto exception_taken;
-      VM_OP(kEbreak) : cause = exception::kBreakpoint;
-      tval = VM_PC;
-      goto exception_taken;
+      VM_OP(kLui): x[ip->insn.rd] = static_cast<uint64_t>(VM_IMM); VM_NEXT;
+      VM_OP(kAuipc): x[ip->insn.rd] = VM_PC + VM_IMM; VM_NEXT;
+      VM_OP(kJal): x[ip->insn.rd] = VM_PC + ip->insn.length; next = VM_PC + VM_IMM; goto chain;
+      VM_OP(kJalr): next = (VM_RS1 + VM_IMM) & ~1ull; x[ip->insn.rd] = VM_PC + ip->insn.length; goto chain;
+      VM_OP(kBeq): VM_BRANCH(VM_RS1 == VM_RS2);
+      VM_OP(kBne): VM_BRANCH(VM_RS1 != VM_RS2);
+      VM_OP(kBlt): VM_BRANCH(static_cast<int64_t>(VM_RS1) < static_cast<int64_t>(VM_RS2));
+      VM_OP(kBge): VM_BRANCH(static_cast<int64_t>(VM_RS1) >= static_cast<int64_t>(VM_RS2));
+      VM_OP(kBltu): VM_BRANCH(VM_RS1 < VM_RS2);
+      VM_OP(kBgeu): VM_BRANCH(VM_RS1 >= VM_RS2);
+      VM_OP(kLb): VM_LOAD(int8_t); VM_NEXT;
+      VM_OP(kLh): VM_LOAD(int16_t); VM_NEXT;
+      VM_OP(kLw): VM_LOAD(int32_t); VM_NEXT;
+      VM_OP(kLd): VM_LOADU(uint64_t); VM_NEXT;
+      VM_OP(kLbu): VM_LOADU(uint8_t); VM_NEXT;
+      VM_OP(kLhu): VM_LOADU(uint16_t); VM_NEXT;
+      VM_OP(kLwu): VM_LOADU(uint32_t); VM_NEXT;
+      VM_OP(kSb): VM_STORE(uint8_t); VM_NEXT;
+      VM_OP(kSh): VM_STORE(uint16_t); VM_NEXT;
+      VM_OP(kSw): VM_STORE(uint32_t); VM_NEXT;
+      VM_OP(kSd): VM_STORE(uint64_t); VM_NEXT;
+      VM_OP(kAddi): x[ip->insn.rd] = VM_RS1 + VM_IMM; VM_NEXT;
+      VM_OP(kSlti): x[ip->insn.rd] = static_cast<int64_t>(VM_RS1) < VM_IMM; VM_NEXT;
+      VM_OP(kSltiu): x[ip->insn.rd] = VM_RS1 < static_cast<uint64_t>(VM_IMM); VM_NEXT;
+      VM_OP(kXori): x[ip->insn.rd] = VM_RS1 ^ VM_IMM; VM_NEXT;
+      VM_OP(kOri): x[ip->insn.rd] = VM_RS1 | VM_IMM; VM_NEXT;
+      VM_OP(kAndi): x[ip->insn.rd] = VM_RS1 & VM_IMM; VM_NEXT;
+      VM_OP(kSlli): x[ip->insn.rd] = VM_RS1 << VM_IMM; VM_NEXT;
+      VM_OP(kSrli): x[ip->insn.rd] = VM_RS1 >> VM_IMM; VM_NEXT;
+      VM_OP(kSrai): x[ip->insn.rd] = sra(VM_RS1, VM_IMM); VM_NEXT;
+      VM_OP(kAdd): x[ip->insn.rd] = VM_RS1 + VM_RS2; VM_NEXT;
+      VM_OP(kSub): x[ip->insn.rd] = VM_RS1 - VM_RS2; VM_NEXT;
+      VM_OP(kSll): x[ip->insn.rd] = VM_RS1 << (VM_RS2 & 63); VM_NEXT;
+      VM_OP(kSlt): x[ip->insn.rd] = static_cast<int64_t>(VM_RS1) < static_cast<int64_t>(VM_RS2); VM_NEXT;
+      VM_OP(kSltu): x[ip->insn.rd] = VM_RS1 < VM_RS2; VM_NEXT;
+      VM_OP(kXor): x[ip->insn.rd] = VM_RS1 ^ VM_RS2; VM_NEXT;
+      VM_OP(kSrl): x[ip->insn.rd] = VM_RS1 >> (VM_RS2 & 63); VM_NEXT;
+      VM_OP(kSra): x[ip->insn.rd] = sra(VM_RS1, VM_RS2); VM_NEXT;
+      VM_OP(kOr): x[ip->insn.rd] = VM_RS1 | VM_RS2; VM_NEXT;
+      VM_OP(kAnd): x[ip->insn.rd] = VM_RS1 & VM_RS2; VM_NEXT;
+      VM_OP(kAddiw): x[ip->insn.rd] = sext32(VM_RS1 + VM_IMM); VM_NEXT;
+      VM_OP(kSlliw): x[ip->insn.rd] = sext32(static_cast<uint32_t>(VM_RS1) << VM_IMM); VM_NEXT;
+      VM_OP(kSrliw): x[ip->insn.rd] = sext32(static_cast<uint32_t>(VM_RS1) >> VM_IMM); VM_NEXT;
+      VM_OP(kSraiw): x[ip->insn.rd] = sraw(VM_RS1, VM_IMM); VM_NEXT;
+      VM_OP(kAddw): x[ip->insn.rd] = sext32(VM_RS1 + VM_RS2); VM_NEXT;
+      VM_OP(kSubw): x[ip->insn.rd] = sext32(VM_RS1 - VM_RS2); VM_NEXT;
+      VM_OP(kSllw): x[ip->insn.rd] = sext32(static_cast<uint32_t>(VM_RS1) << (VM_RS2 & 31)); VM_NEXT;
+      VM_OP(kSrlw): x[ip->insn.rd] = sext32(static_cast<uint32_t>(VM_RS1) >> (VM_RS2 & 31)); VM_NEXT;
+      VM_OP(kSraw): x[ip->insn.rd] = sraw(VM_RS1, VM_RS2); VM_NEXT;
+      VM_OP(kFence): VM_NEXT;
+      // next is read before the flush frees this block.
+      VM_OP(kFenceI): next = VM_PC + ip->insn.length; blocks_.flush(); goto block_done;
+      VM_OP(kEcall): {
+        const auto mode = static_cast<uint8_t>(s.priv);  // U: 8, S: 9, M: 11
+        cause = static_cast<exception>(static_cast<uint8_t>(exception::kEcallFromUser) + mode);
+        tval = 0;
+        goto exception_taken;
+      }
+      VM_OP(kEbreak): cause = exception::kBreakpoint; tval = VM_PC; goto exception_taken;
 
       // ---- privileged ----
-      VM_OP(kMret) : {
+      VM_OP(kMret): {
         if (s.priv != privilege::kMachine) goto illegal;
         uint64_t& m = s.csr.mstatus;
         const auto target = static_cast<privilege>((m & mstatus::kMpp) >> mstatus::kMppShift);
@@ -418,7 +410,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
         mmu_.flush();
         goto block_done;
       }
-      VM_OP(kSret) : {
+      VM_OP(kSret): {
         if (s.priv == privilege::kUser ||
             (s.priv == privilege::kSupervisor && (s.csr.mstatus & mstatus::kTsr)))
           goto illegal;
@@ -433,21 +425,24 @@ run_result hart::run(uint64_t max_instructions) noexcept {
         mmu_.flush();
         goto block_done;
       }
-      VM_OP(kWfi)
-          : if (s.priv == privilege::kUser ||
-                (s.priv == privilege::kSupervisor && (s.csr.mstatus & mstatus::kTw))) goto illegal;
-      next = VM_PC + ip->insn.length;  // no interrupts are modelled: a no-op
-      goto block_done;
-      VM_OP(kSfenceVma)
-          : if (s.priv == privilege::kUser ||
-                (s.priv == privilege::kSupervisor && (s.csr.mstatus & mstatus::kTvm))) goto illegal;
-      flush_translations();
-      next = VM_PC + ip->insn.length;
-      goto block_done;
+      VM_OP(kWfi): {  // no interrupts are modelled: a no-op where it is legal
+        if (s.priv == privilege::kUser ||
+            (s.priv == privilege::kSupervisor && (s.csr.mstatus & mstatus::kTw)))
+          goto illegal;
+        next = VM_PC + ip->insn.length;
+        goto block_done;
+      }
+      VM_OP(kSfenceVma): {
+        if (s.priv == privilege::kUser ||
+            (s.priv == privilege::kSupervisor && (s.csr.mstatus & mstatus::kTvm)))
+          goto illegal;
+        next = VM_PC + ip->insn.length;  // read before the flush frees this block
+        flush_translations();
+        goto block_done;
+      }
 
       // ---- Zicsr ----
-      VM_OP(kCsrrw)
-          : VM_OP(kCsrrs) : VM_OP(kCsrrc) : VM_OP(kCsrrwi) : VM_OP(kCsrrsi) : VM_OP(kCsrrci) : {
+      VM_OP(kCsrrw): VM_OP(kCsrrs): VM_OP(kCsrrc): VM_OP(kCsrrwi): VM_OP(kCsrrsi): VM_OP(kCsrrci): {
         const auto number = static_cast<uint32_t>(ip->insn.imm);
         const bool immediate = ip->insn.operation == op::kCsrrwi ||
                                ip->insn.operation == op::kCsrrsi ||
@@ -463,6 +458,10 @@ run_result hart::run(uint64_t max_instructions) noexcept {
           tval = csr_word(ip->insn);
           goto exception_taken;
         }
+        // A satp write flushes the block cache, this block included: take
+        // what is still needed from the instruction first.
+        const uint8_t rd = ip->insn.rd;
+        next = VM_PC + ip->insn.length;
         if (writes) {
           uint64_t value = operand;
           if (ip->insn.operation == op::kCsrrs || ip->insn.operation == op::kCsrrsi)
@@ -475,63 +474,27 @@ run_result hart::run(uint64_t max_instructions) noexcept {
             goto exception_taken;
           }
         }
-        x[ip->insn.rd] = old;
-        next = VM_PC + ip->insn.length;
+        x[rd] = old;
         goto block_done;
       }
 
       // ---- M ----
-      VM_OP(kMul) : x[ip->insn.rd] = VM_RS1 * VM_RS2;
-      VM_NEXT;
-      VM_OP(kMulh)
-          : x[ip->insn.rd] =
-                static_cast<uint64_t>((static_cast<int128>(static_cast<int64_t>(VM_RS1)) *
-                                       static_cast<int64_t>(VM_RS2)) >>
-                                      64);
-      VM_NEXT;
-      VM_OP(kMulhsu)
-          : x[ip->insn.rd] = static_cast<uint64_t>(
-                (static_cast<int128>(static_cast<int64_t>(VM_RS1)) * static_cast<int128>(VM_RS2)) >>
-                64);
-      VM_NEXT;
-      VM_OP(kMulhu)
-          : x[ip->insn.rd] = static_cast<uint64_t>((static_cast<uint128>(VM_RS1) * VM_RS2) >> 64);
-      VM_NEXT;
-      VM_OP(kDiv)
-          : x[ip->insn.rd] = static_cast<uint64_t>(
-                div_signed(static_cast<int64_t>(VM_RS1), static_cast<int64_t>(VM_RS2)));
-      VM_NEXT;
-      VM_OP(kDivu) : x[ip->insn.rd] = VM_RS2 == 0 ? ~0ull : VM_RS1 / VM_RS2;
-      VM_NEXT;
-      VM_OP(kRem)
-          : x[ip->insn.rd] = static_cast<uint64_t>(
-                rem_signed(static_cast<int64_t>(VM_RS1), static_cast<int64_t>(VM_RS2)));
-      VM_NEXT;
-      VM_OP(kRemu) : x[ip->insn.rd] = VM_RS2 == 0 ? VM_RS1 : VM_RS1 % VM_RS2;
-      VM_NEXT;
-      VM_OP(kMulw) : x[ip->insn.rd] = sext32(VM_RS1 * VM_RS2);
-      VM_NEXT;
-      VM_OP(kDivw)
-          : x[ip->insn.rd] = sext32(static_cast<uint32_t>(
-                div_signed32(static_cast<int32_t>(VM_RS1), static_cast<int32_t>(VM_RS2))));
-      VM_NEXT;
-      VM_OP(kDivuw) : {
-        const auto n = static_cast<uint32_t>(VM_RS1), d = static_cast<uint32_t>(VM_RS2);
-        x[ip->insn.rd] = sext32(d == 0 ? ~0u : n / d);
-        VM_NEXT;
-      }
-      VM_OP(kRemw)
-          : x[ip->insn.rd] = sext32(static_cast<uint32_t>(
-                rem_signed32(static_cast<int32_t>(VM_RS1), static_cast<int32_t>(VM_RS2))));
-      VM_NEXT;
-      VM_OP(kRemuw) : {
-        const auto n = static_cast<uint32_t>(VM_RS1), d = static_cast<uint32_t>(VM_RS2);
-        x[ip->insn.rd] = sext32(d == 0 ? n : n % d);
-        VM_NEXT;
-      }
+      VM_OP(kMul): x[ip->insn.rd] = VM_RS1 * VM_RS2; VM_NEXT;
+      VM_OP(kMulh): x[ip->insn.rd] = mulh(VM_RS1, VM_RS2); VM_NEXT;
+      VM_OP(kMulhsu): x[ip->insn.rd] = mulhsu(VM_RS1, VM_RS2); VM_NEXT;
+      VM_OP(kMulhu): x[ip->insn.rd] = mulhu(VM_RS1, VM_RS2); VM_NEXT;
+      VM_OP(kDiv): x[ip->insn.rd] = div(VM_RS1, VM_RS2); VM_NEXT;
+      VM_OP(kDivu): x[ip->insn.rd] = VM_RS2 == 0 ? ~0ull : VM_RS1 / VM_RS2; VM_NEXT;
+      VM_OP(kRem): x[ip->insn.rd] = rem(VM_RS1, VM_RS2); VM_NEXT;
+      VM_OP(kRemu): x[ip->insn.rd] = VM_RS2 == 0 ? VM_RS1 : VM_RS1 % VM_RS2; VM_NEXT;
+      VM_OP(kMulw): x[ip->insn.rd] = sext32(VM_RS1 * VM_RS2); VM_NEXT;
+      VM_OP(kDivw): x[ip->insn.rd] = divw(VM_RS1, VM_RS2); VM_NEXT;
+      VM_OP(kDivuw): x[ip->insn.rd] = divuw(VM_RS1, VM_RS2); VM_NEXT;
+      VM_OP(kRemw): x[ip->insn.rd] = remw(VM_RS1, VM_RS2); VM_NEXT;
+      VM_OP(kRemuw): x[ip->insn.rd] = remuw(VM_RS1, VM_RS2); VM_NEXT;
 
       // ---- A ----
-      VM_OP(kLrW) : {
+      VM_OP(kLrW): {
         int32_t* p = nullptr;
         if (memory.atomic_pointer<int32_t>(VM_RS1, true, p) != mmu::access_status::kOk)
           goto memory_fault;
@@ -539,7 +502,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
         s.reservation = VM_RS1;
         VM_NEXT;
       }
-      VM_OP(kLrD) : {
+      VM_OP(kLrD): {
         uint64_t* p = nullptr;
         if (memory.atomic_pointer<uint64_t>(VM_RS1, true, p) != mmu::access_status::kOk)
           goto memory_fault;
@@ -547,7 +510,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
         s.reservation = VM_RS1;
         VM_NEXT;
       }
-      VM_OP(kScW) : {
+      VM_OP(kScW): {
         uint32_t* p = nullptr;
         if (memory.atomic_pointer<uint32_t>(VM_RS1, false, p) != mmu::access_status::kOk)
           goto memory_fault;
@@ -557,7 +520,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
         x[ip->insn.rd] = success ? 0 : 1;
         VM_NEXT;
       }
-      VM_OP(kScD) : {
+      VM_OP(kScD): {
         uint64_t* p = nullptr;
         if (memory.atomic_pointer<uint64_t>(VM_RS1, false, p) != mmu::access_status::kOk)
           goto memory_fault;
@@ -567,12 +530,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
         x[ip->insn.rd] = success ? 0 : 1;
         VM_NEXT;
       }
-      VM_OP(kAmoswapW)
-          : VM_OP(kAmoaddW)
-          : VM_OP(kAmoxorW)
-          : VM_OP(kAmoandW)
-          : VM_OP(kAmoorW)
-          : VM_OP(kAmominW) : VM_OP(kAmomaxW) : VM_OP(kAmominuW) : VM_OP(kAmomaxuW) : {
+      VM_OP(kAmoswapW): VM_OP(kAmoaddW): VM_OP(kAmoxorW): VM_OP(kAmoandW): VM_OP(kAmoorW): VM_OP(kAmominW): VM_OP(kAmomaxW): VM_OP(kAmominuW): VM_OP(kAmomaxuW): {
         uint32_t* p = nullptr;
         if (memory.atomic_pointer<uint32_t>(VM_RS1, false, p) != mmu::access_status::kOk)
           goto memory_fault;
@@ -581,12 +539,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
         x[ip->insn.rd] = sext32(old);
         VM_NEXT;
       }
-      VM_OP(kAmoswapD)
-          : VM_OP(kAmoaddD)
-          : VM_OP(kAmoxorD)
-          : VM_OP(kAmoandD)
-          : VM_OP(kAmoorD)
-          : VM_OP(kAmominD) : VM_OP(kAmomaxD) : VM_OP(kAmominuD) : VM_OP(kAmomaxuD) : {
+      VM_OP(kAmoswapD): VM_OP(kAmoaddD): VM_OP(kAmoxorD): VM_OP(kAmoandD): VM_OP(kAmoorD): VM_OP(kAmominD): VM_OP(kAmomaxD): VM_OP(kAmominuD): VM_OP(kAmomaxuD): {
         uint64_t* p = nullptr;
         if (memory.atomic_pointer<uint64_t>(VM_RS1, false, p) != mmu::access_status::kOk)
           goto memory_fault;
@@ -596,12 +549,14 @@ run_result hart::run(uint64_t max_instructions) noexcept {
         VM_NEXT;
       }
 
-      VM_OP(kBlockEnd) : next = VM_PC;
+      VM_OP(kBlockEnd): next = VM_PC;
       goto block_end_synthetic;
-      VM_OP(kIllegal) : cause = exception::kIllegalInstruction;
-      tval = static_cast<uint32_t>(ip->insn.imm);
-      goto exception_taken;
-      VM_OP(kCount) : goto illegal;
+      VM_OP(kIllegal): {
+        cause = exception::kIllegalInstruction;
+        tval = static_cast<uint32_t>(ip->insn.imm);  // the raw instruction word
+        goto exception_taken;
+      }
+      VM_OP(kCount): goto illegal;
     }
     // clang-format on
 #pragma GCC diagnostic pop
