@@ -213,20 +213,35 @@ void process::split_at(uint64_t address) {
   }
 }
 
-void process::add_region(uint64_t start, uint64_t end, uint64_t flags) {
-  remove_range(start, end);
+process::change process::add_region(uint64_t start, uint64_t end, uint64_t flags) {
+  const change c = remove_range(start, end);
   regions_[start] = region{end, flags};
+  return c;
 }
 
 // Forgets the regions in [start, end) and unmaps their pages.
-void process::remove_range(uint64_t start, uint64_t end) {
+process::change process::remove_range(uint64_t start, uint64_t end) {
+  change c;
   split_at(start);
   split_at(end);
   for (auto it = regions_.lower_bound(start); it != regions_.end() && it->first < end;) {
     for (uint64_t page = it->first; page < it->second.end; page += mem::kPageSize) {
-      if (auto frame = tables_.unmap(page)) frames_.release(*frame);
+      if (auto frame = tables_.unmap(page)) {
+        frames_.release(*frame);
+        c.mapped_pages = true;
+        c.code |= (it->second.pte_flags & pte::kExecute) != 0;
+      }
     }
     it = regions_.erase(it);
+  }
+  return c;
+}
+
+void process::invalidate(change c) {
+  if (c.code) {
+    hart_.flush_translations();
+  } else if (c.mapped_pages) {
+    mmu_.flush();
   }
 }
 

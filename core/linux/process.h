@@ -82,8 +82,18 @@ class process {
   bool handle_page_fault(uint64_t vaddr, cpu::exception cause);
   bool map_zero_page(uint64_t vaddr, uint64_t flags);
   void split_at(uint64_t address);
-  void add_region(uint64_t start, uint64_t end, uint64_t flags);
-  void remove_range(uint64_t start, uint64_t end);
+  // Both return what the change invalidated, for invalidate().
+  struct change {
+    bool mapped_pages = false;  // some page that was mapped is gone or changed
+    bool code = false;          // ... and some such page was executable
+  };
+  change add_region(uint64_t start, uint64_t end, uint64_t flags);
+  change remove_range(uint64_t start, uint64_t end);
+  // Drops what the hart caches about the pages a change touched: TLB
+  // entries when mapped pages changed, decoded blocks too when one of them
+  // was executable. A new mapping over unmapped pages needs neither (faults
+  // are never cached).
+  void invalidate(change c);
   bool range_free(uint64_t start, uint64_t end) const;
   uint64_t find_free_range(uint64_t length) const;
 

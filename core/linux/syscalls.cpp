@@ -194,8 +194,7 @@ int64_t process::sys_brk(uint64_t address) {
     if (!range_free(old_end, new_end)) return static_cast<int64_t>(brk_);
     add_region(old_end, new_end, pte_flags_for(kProtRead | kProtWrite));
   } else if (new_end < old_end) {
-    remove_range(new_end, old_end);
-    hart_.flush_translations();
+    invalidate(remove_range(new_end, old_end));
   }
   brk_ = address;
   return static_cast<int64_t>(brk_);
@@ -219,15 +218,13 @@ int64_t process::sys_mmap(uint64_t address, uint64_t length, uint64_t prot, uint
             : find_free_range(length);
     if (address == 0) return -ENOMEM;
   }
-  add_region(address, address + length, pte_flags_for(prot));
-  hart_.flush_translations();
+  invalidate(add_region(address, address + length, pte_flags_for(prot)));
   return static_cast<int64_t>(address);
 }
 
 int64_t process::sys_munmap(uint64_t address, uint64_t length) {
   if ((address & mem::kPageMask) || length == 0) return -EINVAL;
-  remove_range(address, address + page_up(length));
-  hart_.flush_translations();
+  invalidate(remove_range(address, address + page_up(length)));
   return 0;
 }
 
@@ -237,10 +234,14 @@ int64_t process::sys_mprotect(uint64_t address, uint64_t length, uint64_t prot) 
   split_at(address);
   split_at(end);
   const uint64_t flags = pte_flags_for(prot);
+  change c;
   for (auto it = regions_.lower_bound(address); it != regions_.end() && it->first < end; ++it) {
+    const bool was_code = (it->second.pte_flags & pte::kExecute) != 0;
     it->second.pte_flags = flags;
     for (uint64_t page = it->first; page < it->second.end; page += mem::kPageSize) {
       if (!tables_.lookup(page)) continue;
+      c.mapped_pages = true;
+      c.code |= was_code || (flags & pte::kExecute);
       if (flags == 0) {
         if (auto frame = tables_.unmap(page)) frames_.release(*frame);  // PROT_NONE drops the data
       } else {
@@ -248,7 +249,7 @@ int64_t process::sys_mprotect(uint64_t address, uint64_t length, uint64_t prot) 
       }
     }
   }
-  hart_.flush_translations();
+  invalidate(c);
   return 0;
 }
 
