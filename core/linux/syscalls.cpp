@@ -187,7 +187,11 @@ int64_t process::syscall(uint64_t number, const uint64_t a[6]) {
 }
 
 int64_t process::sys_brk(uint64_t address) {
-  if (address == 0 || address < brk_start_) return static_cast<int64_t>(brk_);
+  // Out of range (including values whose page rounding would wrap): the
+  // break stays where it is, as on Linux.
+  if (address == 0 || address < brk_start_ || address > loader::kUserAddressLimit) {
+    return static_cast<int64_t>(brk_);
+  }
   const uint64_t old_end = page_up(brk_);
   const uint64_t new_end = page_up(address);
   if (new_end > old_end) {
@@ -207,15 +211,16 @@ int64_t process::sys_mmap(uint64_t address, uint64_t length, uint64_t prot, uint
   if ((flags & (kMapShared | kMapPrivate)) == 0) return -EINVAL;
   if (length > loader::kUserAddressLimit) return -ENOMEM;
   length = page_up(length);
+  // Written as `address <= limit - length` so that no sum can wrap around.
+  const bool fits = address <= loader::kUserAddressLimit - length;
   if (flags & (kMapFixed | kMapFixedNoreplace)) {
-    if ((address & mem::kPageMask) || address + length > loader::kUserAddressLimit) return -EINVAL;
+    if ((address & mem::kPageMask) || !fits) return -EINVAL;
     if ((flags & kMapFixedNoreplace) && !range_free(address, address + length)) return -EEXIST;
   } else {
-    address =
-        (address != 0 && !(address & mem::kPageMask) &&
-         address + length <= loader::kUserAddressLimit && range_free(address, address + length))
-            ? address
-            : find_free_range(length);
+    // The hint is honoured when it is page-aligned, fits and is free.
+    const bool hint_ok = address != 0 && !(address & mem::kPageMask) && fits &&
+                         range_free(address, address + length);
+    if (!hint_ok) address = find_free_range(length);
     if (address == 0) return -ENOMEM;
   }
   invalidate(add_region(address, address + length, pte_flags_for(prot)));
@@ -223,13 +228,19 @@ int64_t process::sys_mmap(uint64_t address, uint64_t length, uint64_t prot, uint
 }
 
 int64_t process::sys_munmap(uint64_t address, uint64_t length) {
-  if ((address & mem::kPageMask) || length == 0) return -EINVAL;
+  if ((address & mem::kPageMask) || length == 0 || length > loader::kUserAddressLimit ||
+      address > loader::kUserAddressLimit - page_up(length)) {
+    return -EINVAL;
+  }
   invalidate(remove_range(address, address + page_up(length)));
   return 0;
 }
 
 int64_t process::sys_mprotect(uint64_t address, uint64_t length, uint64_t prot) {
   if (address & mem::kPageMask) return -EINVAL;
+  if (length > loader::kUserAddressLimit || address > loader::kUserAddressLimit - page_up(length)) {
+    return -ENOMEM;
+  }
   const uint64_t end = address + page_up(length);
   split_at(address);
   split_at(end);
@@ -266,16 +277,27 @@ int64_t process::sys_read(int64_t fd, uint64_t buffer, uint64_t length) {
 int64_t process::sys_write(int64_t fd, uint64_t buffer, uint64_t length) {
   const int host = host_fd(fd);
   if (host < 0) return -EBADF;
-  std::vector<uint8_t> data(length);
-  if (!copy_from_guest(buffer, data.data(), length)) return -EFAULT;
+  // Bounded host memory whatever length the guest asks for: copy and write
+  // in chunks. A fault after the first chunk ends the write short, as Linux
+  // does; a fault in the first returns -EFAULT.
+  constexpr uint64_t kChunk = 1 << 16;
+  std::vector<uint8_t> data(std::min(length, kChunk));
   uint64_t done = 0;
   while (done < length) {
-    const ssize_t n = ::write(host, data.data() + done, length - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return done > 0 ? static_cast<int64_t>(done) : -errno;
+    const uint64_t chunk = std::min(length - done, kChunk);
+    if (!copy_from_guest(buffer + done, data.data(), chunk)) {
+      return done > 0 ? static_cast<int64_t>(done) : -EFAULT;
     }
-    done += static_cast<uint64_t>(n);
+    for (uint64_t written = 0; written < chunk;) {
+      const ssize_t n = ::write(host, data.data() + written, chunk - written);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        const uint64_t total = done + written;
+        return total > 0 ? static_cast<int64_t>(total) : -errno;
+      }
+      written += static_cast<uint64_t>(n);
+    }
+    done += chunk;
   }
   return static_cast<int64_t>(done);
 }

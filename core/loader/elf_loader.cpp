@@ -1,15 +1,18 @@
 #include "loader/elf_loader.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
 namespace vm::loader {
 namespace {
 
 constexpr uint16_t kMachineRiscv = 243;
+constexpr uint16_t kTypeRel = 1;
 constexpr uint16_t kTypeExec = 2;
 constexpr uint16_t kTypeDyn = 3;
 constexpr uint32_t kPtLoad = 1;
@@ -103,11 +106,34 @@ uint64_t elf_image::end_of_image() const noexcept {
 }
 
 result<elf_image> load_elf(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return error{error_code::kIo, path + ": cannot open: " + std::strerror(errno)};
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
-  if (in.bad()) return error{error_code::kIo, path + ": read error"};
+  // POSIX I/O rather than iostreams: no exceptions, and a directory or a
+  // device is refused by name instead of failing somewhere in a read.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return error{error_code::kIo, path + ": cannot open: " + std::strerror(errno)};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    const bool is_dir = S_ISDIR(st.st_mode);
+    ::close(fd);
+    return error{error_code::kIo, path + (is_dir ? ": is a directory" : ": not a regular file")};
+  }
+  if (static_cast<uint64_t>(st.st_size) > kMaxFileBytes) {
+    ::close(fd);
+    return error{error_code::kBadInput,
+                 path + ": file is larger than " + std::to_string(kMaxFileBytes >> 20) + " MiB"};
+  }
+  std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string why = n < 0 ? std::strerror(errno) : "file shrank while reading";
+      ::close(fd);
+      return error{error_code::kIo, path + ": read error: " + why};
+    }
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
   return parse_elf(path, std::move(bytes));
 }
 
@@ -139,6 +165,10 @@ result<elf_image> parse_elf(std::string path, std::vector<uint8_t> bytes) {
         0x10,
         "position-independent or shared object: only static executables (ET_EXEC) are supported",
         error_code::kUnsupported);
+  if (type == kTypeRel) {
+    return r.fail(0x10, "relocatable object (ET_REL): link it into an executable first",
+                  error_code::kUnsupported);
+  }
   if (type != kTypeExec)
     return r.fail(0x10, "not an executable (type " + std::to_string(type) + ")");
   image.entry = r.at<uint64_t>(0x18);

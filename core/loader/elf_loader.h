@@ -41,14 +41,17 @@ struct elf_image {
   uint64_t end_of_image() const noexcept;  // highest vaddr + memory_size
 };
 
+// Largest file accepted.
+inline constexpr uint64_t kMaxFileBytes = 1ull << 30;
 // Largest total memory image accepted (sum of PT_LOAD memory sizes).
 inline constexpr uint64_t kMaxImageBytes = 1ull << 32;
 // Highest user virtual address (exclusive): Sv39 user half.
 inline constexpr uint64_t kUserAddressLimit = 1ull << 38;
 
-// Reads `path` and validates it. Errors: kIo (cannot read), kBadInput
-// (malformed), kUnsupported (valid ELF we cannot run: wrong machine,
-// 32-bit, dynamically linked).
+// Reads `path` and validates it. Errors: kIo (cannot open or read, not a
+// regular file), kBadInput (malformed, or larger than kMaxFileBytes),
+// kUnsupported (valid ELF we cannot run: wrong machine, 32-bit, big-endian,
+// dynamically linked, position-independent, relocatable).
 result<elf_image> load_elf(const std::string& path);
 
 // Same, for bytes already in memory (tests, fuzzing).

@@ -30,8 +30,10 @@ void mmu::flush() noexcept {
   ++counters_.l1.flushes;
 }
 
-access_status mmu::translate_page(uint64_t vaddr, tlb::access_type type, uint64_t& paddr) noexcept {
-  ++counters_.l1.misses;
+access_status mmu::translate_page(uint64_t vaddr, tlb::access_type type, uint64_t& paddr,
+                                  translate_mode mode) noexcept {
+  const bool commit = mode == translate_mode::kCommit;
+  if (commit) ++counters_.l1.misses;
   const cpu::guest_state& st = state_;
   // Loads and stores use MPP's privilege when mstatus.MPRV is set in M-mode.
   cpu::privilege priv = st.priv;
@@ -54,10 +56,14 @@ access_status mmu::translate_page(uint64_t vaddr, tlb::access_type type, uint64_
     req.priv = priv;
     req.sum = (st.csr.mstatus & cpu::mstatus::kSum) != 0;
     req.mxr = (st.csr.mstatus & cpu::mstatus::kMxr) != 0;
+    req.update_accessed_dirty = commit;
     const walk_result w = walk(ram_, req);
-    ++counters_.walks;
-    counters_.pte_reads += w.pte_reads;
+    if (commit) {
+      ++counters_.walks;
+      counters_.pte_reads += w.pte_reads;
+    }
     if (!w.ok) {
+      if (!commit) return raise(w.fault, vaddr);
       if (w.fault == cpu::exception::kLoadPageFault || w.fault == cpu::exception::kStorePageFault ||
           w.fault == cpu::exception::kInstructionPageFault) {
         ++counters_.page_faults;
@@ -74,9 +80,10 @@ access_status mmu::translate_page(uint64_t vaddr, tlb::access_type type, uint64_
 
   const uint64_t ppage = paddr & ~mem::kPageMask;
   if (!ram_.contains(ppage, mem::kPageSize)) {
-    ++counters_.access_faults;
+    if (commit) ++counters_.access_faults;
     return raise(access_fault_for(type), vaddr);
   }
+  if (!commit) return access_status::kOk;
 
   const uint64_t vpage = vaddr & ~mem::kPageMask;
   tlb::tlb_entry entry;
@@ -102,6 +109,15 @@ access_status mmu::translate(uint64_t vaddr, tlb::access_type type, uint64_t& pa
   return translate_page(vaddr, type, paddr);
 }
 
+access_status mmu::probe(uint64_t vaddr, tlb::access_type type) noexcept {
+  uint64_t paddr;
+  if (type == tlb::access_type::kRead ? hit<tlb::access_type::kRead>(vaddr) != nullptr
+                                      : hit<tlb::access_type::kWrite>(vaddr) != nullptr) {
+    return access_status::kOk;
+  }
+  return translate_page(vaddr, type, paddr, translate_mode::kProbe);
+}
+
 access_status mmu::load_slow(uint64_t vaddr, void* out, unsigned size) noexcept {
   auto* bytes = static_cast<uint8_t*>(out);
   const uint64_t first = mem::kPageSize - (vaddr & mem::kPageMask);
@@ -113,7 +129,13 @@ access_status mmu::load_slow(uint64_t vaddr, void* out, unsigned size) noexcept 
     std::memcpy(bytes, ram_.host(paddr), size);
     return access_status::kOk;
   }
-  // Crosses a page: translate both halves before reading either.
+  // Crosses a page: check both halves without side effects first, so that a
+  // fault on the second leaves the first page's A bit as it was (the spec
+  // requires exact A/D updates), then translate both.
+  if (probe(vaddr, tlb::access_type::kRead) == access_status::kFault ||
+      probe(vaddr + first, tlb::access_type::kRead) == access_status::kFault) {
+    return access_status::kFault;
+  }
   uint64_t p0, p1;
   if (translate(vaddr, tlb::access_type::kRead, p0) == access_status::kFault ||
       translate(vaddr + first, tlb::access_type::kRead, p1) == access_status::kFault) {
@@ -128,6 +150,12 @@ access_status mmu::store_slow(uint64_t vaddr, const void* value, unsigned size) 
   const auto* bytes = static_cast<const uint8_t*>(value);
   const uint64_t first = mem::kPageSize - (vaddr & mem::kPageMask);
   uint64_t p0 = 0, p1 = 0;
+  // Crossing a page: both halves must be writable before either page's D
+  // bit is set or any byte is stored (see load_slow).
+  if (first < size && (probe(vaddr, tlb::access_type::kWrite) == access_status::kFault ||
+                       probe(vaddr + first, tlb::access_type::kWrite) == access_status::kFault)) {
+    return access_status::kFault;
+  }
   if (translate(vaddr, tlb::access_type::kWrite, p0) == access_status::kFault) {
     return access_status::kFault;
   }

@@ -90,8 +90,15 @@ class mmu {
   template <tlb::access_type Type>
   [[gnu::always_inline]] const tlb::tlb_entry* hit(uint64_t vaddr) noexcept;
 
-  // Translates one access that lies within a page, filling the L1.
-  access_status translate_page(uint64_t vaddr, tlb::access_type type, uint64_t& paddr) noexcept;
+  enum class translate_mode : uint8_t {
+    kCommit,  // walk with A/D updates, fill the L1, count
+    kProbe,   // only report whether the access would fault: no side effects
+  };
+  // Translates one access that lies within a page.
+  access_status translate_page(uint64_t vaddr, tlb::access_type type, uint64_t& paddr,
+                               translate_mode mode = translate_mode::kCommit) noexcept;
+  // Would a data access to vaddr's page fault? Changes nothing but fault().
+  access_status probe(uint64_t vaddr, tlb::access_type type) noexcept;
   access_status load_slow(uint64_t vaddr, void* out, unsigned size) noexcept;
   access_status store_slow(uint64_t vaddr, const void* value, unsigned size) noexcept;
   access_status raise(cpu::exception cause, uint64_t vaddr) noexcept;

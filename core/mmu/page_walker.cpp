@@ -81,7 +81,7 @@ walk_result walk(const mem::guest_ram& ram, const walk_request& req) noexcept {
     // Hardware A/D update: set A on any access, D on a store.
     uint64_t updated = pte | kAccessed;
     if (req.access == tlb::access_type::kWrite) updated |= kDirty;
-    if (updated != pte) {
+    if (updated != pte && req.update_accessed_dirty) {
       std::memcpy(ram.host(pte_addr), &updated, sizeof updated);
       pte = updated;
     }

@@ -18,6 +18,8 @@ struct walk_request {
   cpu::privilege priv = cpu::privilege::kUser;  // effective privilege
   bool sum = false;                             // mstatus.SUM: S-mode may load/store user pages
   bool mxr = false;                             // mstatus.MXR: loads from executable pages succeed
+  // False: only decide whether the access would fault; write nothing back.
+  bool update_accessed_dirty = true;
 };
 
 struct walk_result {

@@ -629,11 +629,9 @@ TEST_CASE("RV32-only CSRs do not exist on RV64", "[cpu][trap][csr]") {
   CHECK(m.state().csr.mtval == word);
 }
 
-// BUG (core/cpu/csr.cpp, hart::read_csr, default case): hpmcounter3..31
-// (0xc03-0xc1f) read as zero from S- and U-mode without consulting
-// mcounteren/scounteren. Their mcounteren bits are read-only zero (writes
-// keep `value & 7`), and the privileged spec says a clear HPMn bit makes
-// such a read raise an illegal-instruction exception below M-mode.
+// hpmcounter3..31 (0xc03-0xc1f) are hardwired to zero and their mcounteren
+// bits are read-only zero, so the privileged spec makes every read of them
+// from S- or U-mode an illegal instruction.
 TEST_CASE("hpmcounters are not readable below M-mode while mcounteren disables them",
           "[cpu][trap][csr][counter]") {
   const privilege mode = GENERATE(privilege::kSupervisor, privilege::kUser);

@@ -30,9 +30,11 @@ TEST_CASE("an HTIF exit of 0 is success and a non-zero code becomes the exit sta
   CHECK_THAT(fail.value().diagnostic, Catch::Contains("HTIF exit code 3"));
 }
 
-TEST_CASE("a bare-metal program prints through the HTIF console and takes M- and U-mode ecall traps",
-          "[integration][bare-metal][htif][trap]") {
-  const std::string command = std::string(VMBENCH_BINARY) + " exec --ram-mib 64 " + program("htif_console");
+TEST_CASE(
+    "a bare-metal program prints through the HTIF console and takes M- and U-mode ecall traps",
+    "[integration][bare-metal][htif][trap]") {
+  const std::string command =
+      std::string(VMBENCH_BINARY) + " exec --ram-mib 64 " + program("htif_console");
   FILE* pipe = popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);
   std::string output;

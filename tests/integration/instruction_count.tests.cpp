@@ -56,18 +56,18 @@ TEST_CASE("every workload retires the same number of instructions as under qemu-
   for (const workload& w : workloads) {
     DYNAMIC_SECTION(w.name) {
       int status = 0;
-      const std::string qemu_out = capture(std::string(VMBENCH_QEMU) + " -plugin " +
-                                               VMBENCH_QEMU_INSN_PLUGIN + " " + w.elf + " " + w.small_args +
-                                               " 2>&1 >/dev/null",
-                                           status);
+      const std::string qemu_out =
+          capture(std::string(VMBENCH_QEMU) + " -plugin " + VMBENCH_QEMU_INSN_PLUGIN + " " + w.elf +
+                      " " + w.small_args + " 2>&1 >/dev/null",
+                  status);
       REQUIRE(status == 0);
       const auto at = qemu_out.find("insns: ");
       REQUIRE(at != std::string::npos);
       const uint64_t qemu_count = std::stoull(qemu_out.substr(at + 7));
 
       const std::string stats = std::string("/tmp/vmbench-instret-") + w.name + ".json";
-      capture(std::string(VMBENCH_BINARY) + " exec --stats-json " + stats + " " + w.elf + " " + w.small_args +
-                  " >/dev/null",
+      capture(std::string(VMBENCH_BINARY) + " exec --stats-json " + stats + " " + w.elf + " " +
+                  w.small_args + " >/dev/null",
               status);
       REQUIRE(status == 0);
       std::ifstream in(stats);

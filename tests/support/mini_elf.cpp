@@ -26,8 +26,8 @@ std::vector<uint8_t> make_elf(const std::vector<mini_segment>& segments, uint64_
   put<uint16_t>(b, 0x12, 243);  // EM_RISCV
   put<uint32_t>(b, 0x14, 1);
   put<uint64_t>(b, 0x18, entry);
-  put<uint64_t>(b, 0x20, 64);   // phoff
-  put<uint64_t>(b, 0x28, 0);    // no section headers
+  put<uint64_t>(b, 0x20, 64);  // phoff
+  put<uint64_t>(b, 0x28, 0);   // no section headers
   put<uint16_t>(b, 0x34, 64);
   put<uint16_t>(b, 0x36, 56);
   put<uint16_t>(b, 0x38, static_cast<uint16_t>(segments.size()));

@@ -36,7 +36,9 @@ void test_machine::load_halves(std::initializer_list<uint16_t> halves, uint64_t 
   hart_->flush_translations();
 }
 
-cpu::run_result test_machine::run(uint64_t instructions) { return hart_->run(instructions); }
+cpu::run_result test_machine::run(uint64_t instructions) {
+  return hart_->run(instructions);
+}
 
 void test_machine::run_until(uint64_t stop_pc, uint64_t max_steps) {
   for (uint64_t i = 0; i < max_steps && state_.pc != stop_pc; ++i) {
@@ -50,12 +52,16 @@ uint64_t test_machine::read64(uint64_t paddr) const {
   std::memcpy(&v, ram_.host(paddr), 8);
   return v;
 }
-void test_machine::write64(uint64_t paddr, uint64_t value) { std::memcpy(ram_.host(paddr), &value, 8); }
+void test_machine::write64(uint64_t paddr, uint64_t value) {
+  std::memcpy(ram_.host(paddr), &value, 8);
+}
 uint32_t test_machine::read32(uint64_t paddr) const {
   uint32_t v;
   std::memcpy(&v, ram_.host(paddr), 4);
   return v;
 }
-void test_machine::write32(uint64_t paddr, uint32_t value) { std::memcpy(ram_.host(paddr), &value, 4); }
+void test_machine::write32(uint64_t paddr, uint32_t value) {
+  std::memcpy(ram_.host(paddr), &value, 4);
+}
 
 }  // namespace vm::test
