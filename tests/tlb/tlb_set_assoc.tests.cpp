@@ -47,6 +47,17 @@ bool present(const Tlb& tlb, uint64_t page) {
 
 constexpr access_type kTypes[] = {access_type::kRead, access_type::kWrite, access_type::kExecute};
 
+// The first `count` pages (page-aligned addresses) that fall into `set` of
+// TLB type T, found through T's own index function.
+template <class T>
+std::vector<uint64_t> pages_in_set(unsigned set, unsigned count) {
+  std::vector<uint64_t> pages;
+  for (uint64_t vpn = 0; pages.size() < count; ++vpn) {
+    if (T::set_index(vpn * kPage) == set) pages.push_back(vpn * kPage);
+  }
+  return pages;
+}
+
 }  // namespace
 
 TEST_CASE("tlb: find hits only for the access types whose tag is set", "[tlb]") {
@@ -82,10 +93,12 @@ TEST_CASE("tlb: an empty TLB hits nothing, not even page 0 or the invalid tag", 
 
 TEST_CASE("tlb: insert replaces round-robin within a set", "[tlb]") {
   constexpr unsigned kSets = 4;
-  vm::tlb::tlb_set_assoc<kSets, 2> tlb;
-  // Pages a..e all index set 1; page z indexes set 2.
-  auto page = [](unsigned i) { return (1 + i * kSets) * kPage; };
-  const uint64_t z = 2 * kPage;
+  using tlb_type = vm::tlb::tlb_set_assoc<kSets, 2>;
+  tlb_type tlb;
+  // Pages 0..4 all index set 1; page z indexes set 2.
+  const std::vector<uint64_t> same_set = pages_in_set<tlb_type>(1, 5);
+  auto page = [&](unsigned i) { return same_set[i]; };
+  const uint64_t z = pages_in_set<tlb_type>(2, 1)[0];
   tlb.insert(z, make_entry(z, 7, 99));
   tlb.insert(page(0), make_entry(page(0), 7, 0));
   tlb.insert(page(1), make_entry(page(1), 7, 1));
@@ -110,8 +123,10 @@ TEST_CASE("tlb: insert replaces round-robin within a set", "[tlb]") {
 
 TEST_CASE("tlb: inserting a page already present replaces that entry in place", "[tlb]") {
   constexpr unsigned kSets = 4;
-  vm::tlb::tlb_set_assoc<kSets, 2> tlb;
-  const uint64_t a = 3 * kPage, b = (3 + kSets) * kPage, c = (3 + 2 * kSets) * kPage;
+  using tlb_type = vm::tlb::tlb_set_assoc<kSets, 2>;
+  tlb_type tlb;
+  const std::vector<uint64_t> same_set = pages_in_set<tlb_type>(3, 3);
+  const uint64_t a = same_set[0], b = same_set[1], c = same_set[2];
   tlb.insert(a, make_entry(a, 1, 10));  // read only
   tlb.insert(b, make_entry(b, 7, 20));
   SECTION("same tags") {
@@ -228,4 +243,39 @@ TEST_CASE("tlb: differential run against a map of what may still be cached", "[t
     }
   }
   CHECK(hits > 1000);  // the run exercised the hit path
+}
+
+TEST_CASE("tlb: pages a power-of-two distance apart spread over different sets", "[tlb]") {
+  // Three arrays 16 MiB apart (stream_copy's layout) must not share one set
+  // of the direct-mapped L1, or every access would evict the previous one.
+  using l1 = vm::tlb::tlb_set_assoc<16384, 1>;
+  const uint64_t base = 0x2000'0000;
+  for (uint64_t offset = 0; offset < (1u << 20); offset += kPage) {
+    CAPTURE(offset);
+    const unsigned a = l1::set_index(base + offset);
+    const unsigned b = l1::set_index(base + offset + (16u << 20));
+    const unsigned c = l1::set_index(base + offset + (32u << 20));
+    CHECK(a != b);
+    CHECK(b != c);
+    CHECK(a != c);
+  }
+}
+
+TEST_CASE("tlb: flush_all empties every set whether few or many were filled", "[tlb]") {
+  using tlb_type = vm::tlb::tlb_set_assoc<64, 2>;
+  const unsigned fills = GENERATE(1u, 7u, 8u, 9u, 200u);  // the fill log holds 64 / 8 = 8 sets
+  CAPTURE(fills);
+  tlb_type tlb;
+  std::vector<uint64_t> pages;
+  for (unsigned i = 0; i < fills; ++i) {
+    pages.push_back((0x100 + i * 7) * kPage);
+    tlb.insert(pages.back(), make_entry(pages.back(), 7, i));
+  }
+  tlb.flush_all();
+  for (uint64_t p : pages) CHECK_FALSE(present(tlb, p));
+  // And it keeps working after the flush: a new fill is found, then flushed.
+  tlb.insert(pages[0], make_entry(pages[0], 7, 42));
+  REQUIRE(present(tlb, pages[0]));
+  tlb.flush_all();
+  CHECK_FALSE(present(tlb, pages[0]));
 }
