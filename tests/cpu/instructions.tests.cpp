@@ -12,6 +12,8 @@ namespace {
 
 namespace rv = vm::test::rv;
 using namespace vm::test::rv;  // register names
+using vm::test::reset_machine;
+using vm::test::run_to_ebreak;
 using vm::test::test_machine;
 
 __extension__ typedef __int128 int128;
@@ -29,27 +31,6 @@ constexpr uint64_t u64(int64_t v) {
 }
 constexpr uint64_t kSentinel() {
   return 0x5e5e5e5e5e5e5e5e;
-}
-
-// Puts the hart back to its reset state (M-mode at kCode, trap vector at
-// the machine's parking loop) so one machine can run many table rows.
-void fresh(test_machine& m) {
-  m.hart().reset(kCode);
-  m.state().csr.mtvec = kTrapVector;
-}
-
-// Runs `code` followed by an ebreak from kCode and requires that the run
-// ended by taking that ebreak (so nothing trapped earlier).
-void exec(test_machine& m, std::vector<uint32_t> code, uint64_t budget = 1000) {
-  const uint64_t ebreak_pc = kCode + 4 * code.size();
-  code.push_back(rv::ebreak());
-  m.load_words(code);
-  m.run(budget);
-  INFO("mcause " << m.state().csr.mcause << " mepc 0x" << std::hex << m.state().csr.mepc
-                 << " mtval 0x" << m.state().csr.mtval);
-  REQUIRE(m.state().pc == kTrapVector);
-  REQUIRE(m.state().csr.mcause == 3);
-  REQUIRE(m.state().csr.mepc == ebreak_pc);
 }
 
 // Runs `code` and requires that its instruction at index `at` raised `cause`.
@@ -74,11 +55,11 @@ void run_alu_rows(const alu_row* rows, std::size_t count) {
   for (std::size_t k = 0; k < count; ++k) {
     const alu_row& row = rows[k];
     CAPTURE(row.text, row.a1, row.a2);
-    fresh(m);
+    reset_machine(m);
     m.x(a0) = 0x5555555555555555;
     m.x(a1) = row.a1;
     m.x(a2) = row.a2;
-    exec(m, {row.word});
+    run_to_ebreak(m, {row.word});
     CHECK(m.x(a0) == row.expected);
     CHECK(m.x(a1) == row.a1);  // sources untouched
     CHECK(m.x(a2) == row.a2);
@@ -246,7 +227,8 @@ TEST_CASE("an instruction whose destination is also its source reads it first", 
   test_machine m;
   m.x(a0) = 5;
   m.x(a1) = 3;
-  exec(m, {rv::add(a0, a0, a0), rv::sub(a1, a0, a1), rv::mul(a2, a1, a1), rv::addiw(a2, a2, -1)});
+  run_to_ebreak(
+      m, {rv::add(a0, a0, a0), rv::sub(a1, a0, a1), rv::mul(a2, a1, a1), rv::addiw(a2, a2, -1)});
   CHECK(m.x(a0) == 10);
   CHECK(m.x(a1) == 7);
   CHECK(m.x(a2) == 48);
@@ -269,11 +251,11 @@ TEST_CASE("mulh mulhsu and mulhu match 128-bit products", "[cpu][alu][mul]") {
   for (uint64_t x : values) {
     for (uint64_t y : values) {
       CAPTURE(x, y);
-      fresh(m);
+      reset_machine(m);
       m.x(a1) = x;
       m.x(a2) = y;
-      exec(m, {rv::mul(a0, a1, a2), rv::mulh(a3, a1, a2), rv::mulhsu(a4, a1, a2),
-               rv::mulhu(a5, a1, a2), rv::mulw(a6, a1, a2)});
+      run_to_ebreak(m, {rv::mul(a0, a1, a2), rv::mulh(a3, a1, a2), rv::mulhsu(a4, a1, a2),
+                        rv::mulhu(a5, a1, a2), rv::mulw(a6, a1, a2)});
       const auto sx = static_cast<int128>(static_cast<int64_t>(x));
       const auto sy = static_cast<int128>(static_cast<int64_t>(y));
       CHECK(m.x(a0) == x * y);
@@ -297,12 +279,12 @@ TEST_CASE("division and remainder follow the ISA manual's table for every operan
   for (uint64_t x : values) {
     for (uint64_t y : values) {
       CAPTURE(x, y);
-      fresh(m);
+      reset_machine(m);
       m.x(a1) = x;
       m.x(a2) = y;
-      exec(m, {rv::div(a0, a1, a2), rv::divu(a3, a1, a2), rv::rem(a4, a1, a2), rv::remu(a5, a1, a2),
-               rv::divw(a6, a1, a2), rv::divuw(a7, a1, a2), rv::remw(s2, a1, a2),
-               rv::remuw(s3, a1, a2)});
+      run_to_ebreak(m, {rv::div(a0, a1, a2), rv::divu(a3, a1, a2), rv::rem(a4, a1, a2),
+                        rv::remu(a5, a1, a2), rv::divw(a6, a1, a2), rv::divuw(a7, a1, a2),
+                        rv::remw(s2, a1, a2), rv::remuw(s3, a1, a2)});
       const auto sx = static_cast<int64_t>(x), sy = static_cast<int64_t>(y);
       uint64_t div, rem;
       if (y == 0) {
@@ -344,8 +326,9 @@ TEST_CASE("division and remainder follow the ISA manual's table for every operan
 
 TEST_CASE("lui and auipc sign-extend bit 31 of their immediate", "[cpu][alu]") {
   test_machine m;
-  exec(m, {rv::lui(a0, 0x80000), rv::lui(a1, 0x7ffff), rv::lui(a2, 0xfffff), rv::auipc(a3, 0),
-           rv::auipc(a4, 1), rv::auipc(a5, 0xfffff), rv::auipc(a6, 0x80000), rv::lui(a7, 0)});
+  run_to_ebreak(m,
+                {rv::lui(a0, 0x80000), rv::lui(a1, 0x7ffff), rv::lui(a2, 0xfffff), rv::auipc(a3, 0),
+                 rv::auipc(a4, 1), rv::auipc(a5, 0xfffff), rv::auipc(a6, 0x80000), rv::lui(a7, 0)});
   CHECK(m.x(a0) == 0xffffffff80000000);
   CHECK(m.x(a1) == 0x7ffff000);
   CHECK(m.x(a2) == 0xfffffffffffff000);
@@ -365,20 +348,20 @@ TEST_CASE("writes to x0 are discarded by every kind of instruction", "[cpu][alu]
   m.x(a0) = 99;
   m.x(a3) = 99;
   m.state().csr.mscratch = 0;
-  exec(m, {
-              rv::addi(zero, zero, 5),
-              rv::lui(zero, 0x12345),
-              rv::auipc(zero, 1),
-              rv::add(zero, a1, a1),
-              rv::mul(zero, a1, a1),
-              rv::ld(zero, a2, 0),
-              rv::jal(zero, 4),  // to the next instruction
-              rv::amoadd_d(zero, a2, a1),
-              rv::csrrw(zero, rv::csr::kMscratch, a1),
-              rv::add(a0, zero, zero),
-              rv::sd(zero, a2, 8),
-              rv::addi(a3, zero, 0),
-          });
+  run_to_ebreak(m, {
+                       rv::addi(zero, zero, 5),
+                       rv::lui(zero, 0x12345),
+                       rv::auipc(zero, 1),
+                       rv::add(zero, a1, a1),
+                       rv::mul(zero, a1, a1),
+                       rv::ld(zero, a2, 0),
+                       rv::jal(zero, 4),  // to the next instruction
+                       rv::amoadd_d(zero, a2, a1),
+                       rv::csrrw(zero, rv::csr::kMscratch, a1),
+                       rv::add(a0, zero, zero),
+                       rv::sd(zero, a2, 8),
+                       rv::addi(a3, zero, 0),
+                   });
   CHECK(m.x(0) == 0);
   CHECK(m.x(a0) == 0);
   CHECK(m.x(a3) == 0);
@@ -425,7 +408,7 @@ TEST_CASE("conditional branches compare signed and unsigned as the manual says",
   test_machine m;
   for (const row& r : rows) {
     CAPTURE(r.text, r.x, r.y);
-    fresh(m);
+    reset_machine(m);
     m.x(a1) = r.x;
     m.x(a2) = r.y;
     // 0: branch +12; 4: a0 = 1; 8: ebreak; 12: a0 = 2; 16: ebreak
@@ -442,7 +425,7 @@ TEST_CASE("a backward branch loops and far branches reach their targets", "[cpu]
   test_machine m;
   SECTION("countdown loop") {
     m.x(t0) = 5;
-    exec(m, {rv::addi(a0, a0, 3), rv::addi(t0, t0, -1), rv::bne(t0, zero, -8)});
+    run_to_ebreak(m, {rv::addi(a0, a0, 3), rv::addi(t0, t0, -1), rv::bne(t0, zero, -8)});
     CHECK(m.x(a0) == 15);
     CHECK(m.x(t0) == 0);
   }
@@ -516,7 +499,7 @@ TEST_CASE("jalr jumps to rs1 + imm with bit 0 cleared and links pc + 4", "[cpu][
   test_machine m;
   for (const row& r : rows) {
     CAPTURE(r.text);
-    fresh(m);
+    reset_machine(m);
     m.x(t1) = r.t1;
     m.load_words(
         {r.word, rv::addi(a0, zero, 1), rv::ebreak(), rv::addi(a1, zero, 2), rv::ebreak()});
@@ -537,23 +520,23 @@ TEST_CASE("loads sign- or zero-extend as their width and signedness say", "[cpu]
   m.write64(kData + 8, 0x0102030405060708);
   m.x(a1) = kData;
   m.x(a2) = kData + 16;
-  exec(m, {
-              rv::lb(s2, a1, 0),
-              rv::lbu(s3, a1, 0),
-              rv::lh(s4, a1, 0),
-              rv::lhu(s5, a1, 0),
-              rv::lw(s6, a1, 0),
-              rv::lwu(s7, a1, 0),
-              rv::ld(s8, a1, 0),
-              rv::lb(s9, a1, 7),
-              rv::lb(t3, a2, -8),
-              rv::lh(t4, a2, -8),
-              rv::lw(t5, a2, -8),
-              rv::lwu(t6, a2, -8),
-              rv::ld(a3, a2, -8),
-              rv::lhu(a4, a2, -2),
-              rv::lh(a5, a2, -2),
-          });
+  run_to_ebreak(m, {
+                       rv::lb(s2, a1, 0),
+                       rv::lbu(s3, a1, 0),
+                       rv::lh(s4, a1, 0),
+                       rv::lhu(s5, a1, 0),
+                       rv::lw(s6, a1, 0),
+                       rv::lwu(s7, a1, 0),
+                       rv::ld(s8, a1, 0),
+                       rv::lb(s9, a1, 7),
+                       rv::lb(t3, a2, -8),
+                       rv::lh(t4, a2, -8),
+                       rv::lw(t5, a2, -8),
+                       rv::lwu(t6, a2, -8),
+                       rv::ld(a3, a2, -8),
+                       rv::lhu(a4, a2, -2),
+                       rv::lh(a5, a2, -2),
+                   });
   CHECK(m.x(s2) == 0xffffffffffffff88);
   CHECK(m.x(s3) == 0x88);
   CHECK(m.x(s4) == 0xffffffffffff8788);
@@ -577,8 +560,8 @@ TEST_CASE("stores write exactly their width", "[cpu][mem]") {
   m.x(a1) = kData;
   m.x(a2) = 0x1122334455667788;
   m.x(a3) = kData + 48;
-  exec(m, {rv::sb(a2, a1, 0), rv::sh(a2, a1, 8), rv::sw(a2, a1, 16), rv::sd(a2, a1, 24),
-           rv::sw(a2, a3, -12), rv::sb(a2, a3, -1)});
+  run_to_ebreak(m, {rv::sb(a2, a1, 0), rv::sh(a2, a1, 8), rv::sw(a2, a1, 16), rv::sd(a2, a1, 24),
+                    rv::sw(a2, a3, -12), rv::sb(a2, a3, -1)});
   CHECK(m.read64(kData) == 0xaaaaaaaaaaaaaa88);
   CHECK(m.read64(kData + 8) == 0xaaaaaaaaaaaa7788);
   CHECK(m.read64(kData + 16) == 0xaaaaaaaa55667788);
@@ -602,12 +585,12 @@ TEST_CASE("misaligned loads and stores work like aligned ones within and across 
   test_machine m;
   for (uint64_t address : addresses) {
     CAPTURE(address - kData);
-    fresh(m);
+    reset_machine(m);
     std::memcpy(m.ram().host(kData), pattern, sizeof pattern);
     m.x(a1) = address;
     m.x(a2) = 0x8877665544332211;
-    exec(m, {rv::ld(s2, a1, 0), rv::lw(s3, a1, 0), rv::lwu(s4, a1, 0), rv::lh(s5, a1, 0),
-             rv::lhu(s6, a1, 0), rv::addi(a3, a1, -1), rv::ld(s7, a3, 1)});
+    run_to_ebreak(m, {rv::ld(s2, a1, 0), rv::lw(s3, a1, 0), rv::lwu(s4, a1, 0), rv::lh(s5, a1, 0),
+                      rv::lhu(s6, a1, 0), rv::addi(a3, a1, -1), rv::ld(s7, a3, 1)});
     const uint8_t* at = pattern + (address - kData);
     uint64_t d;
     int32_t w;
@@ -628,14 +611,14 @@ TEST_CASE("misaligned loads and stores work like aligned ones within and across 
 
     for (unsigned size : {2u, 4u, 8u}) {
       CAPTURE(size);
-      fresh(m);
+      reset_machine(m);
       std::memcpy(m.ram().host(kData), pattern, sizeof pattern);
       m.x(a1) = address;
       m.x(a2) = 0x8877665544332211;
       const uint32_t store = size == 2   ? rv::sh(a2, a1, 0)
                              : size == 4 ? rv::sw(a2, a1, 0)
                                          : rv::sd(a2, a1, 0);
-      exec(m, {store});
+      run_to_ebreak(m, {store});
       uint8_t expected[sizeof pattern];
       std::memcpy(expected, pattern, sizeof pattern);
       const uint64_t value = 0x8877665544332211;
@@ -656,7 +639,8 @@ TEST_CASE("sc succeeds after lr to the same address", "[cpu][amo][lrsc]") {
   m.x(a3) = 0x99999999aaaaaaaa;
   m.x(a2) = 0x55;
   m.x(a6) = 0x55;
-  exec(m, {rv::lr_w(a0, a1), rv::sc_w(a2, a1, a3), rv::lr_d(a5, a4), rv::sc_d(a6, a4, a3)});
+  run_to_ebreak(m,
+                {rv::lr_w(a0, a1), rv::sc_w(a2, a1, a3), rv::lr_d(a5, a4), rv::sc_d(a6, a4, a3)});
   CHECK(m.x(a0) == 0xffffffff80000001);  // lr.w sign-extends
   CHECK(m.x(a2) == 0);                   // success
   CHECK(m.read32(kData) == 0xaaaaaaaa);
@@ -678,13 +662,13 @@ TEST_CASE("sc fails without a reservation and leaves memory unchanged", "[cpu][a
   m.x(a1) = kData;
   m.x(a3) = 0x42;
   SECTION("no lr at all") {
-    exec(m, {sc(a2, a1, a3), sc(a4, a1, a3)});
+    run_to_ebreak(m, {sc(a2, a1, a3), sc(a4, a1, a3)});
     CHECK(m.x(a2) == 1);
     CHECK(m.x(a4) == 1);
     CHECK(m.read64(kData) == initial);
   }
   SECTION("a second sc after a successful one") {
-    exec(m, {lr(a0, a1), sc(a2, a1, a3), rv::addi(a3, a3, 1), sc(a4, a1, a3)});
+    run_to_ebreak(m, {lr(a0, a1), sc(a2, a1, a3), rv::addi(a3, a3, 1), sc(a4, a1, a3)});
     CHECK(m.x(a2) == 0);
     CHECK(m.x(a4) == 1);
     CHECK(m.read64(kData) == stored);
@@ -692,7 +676,7 @@ TEST_CASE("sc fails without a reservation and leaves memory unchanged", "[cpu][a
   SECTION("a failed sc also clears the reservation") {
     // The failed sc is to the next page, far outside the reservation.
     m.x(a5) = kData + 0x1000;
-    exec(m, {lr(a0, a1), sc(a2, a5, a3), sc(a4, a1, a3)});
+    run_to_ebreak(m, {lr(a0, a1), sc(a2, a5, a3), sc(a4, a1, a3)});
     CHECK(m.x(a2) == 1);
     CHECK(m.x(a4) == 1);
     CHECK(m.read64(kData) == initial);
@@ -714,8 +698,8 @@ TEST_CASE("sc fails after a trap between lr and sc", "[cpu][amo][lrsc][trap]") {
   m.x(a1) = kData;
   m.x(a3) = 0x42;
   m.x(t6) = kTrapVector;
-  exec(m, {rv::lr_d(a0, a1), trap_between ? rv::ecall() : rv::nop(), rv::sc_d(a2, a1, a3),
-           rv::csrw(rv::csr::kMtvec, t6)});
+  run_to_ebreak(m, {rv::lr_d(a0, a1), trap_between ? rv::ecall() : rv::nop(), rv::sc_d(a2, a1, a3),
+                    rv::csrw(rv::csr::kMtvec, t6)});
   CHECK(m.x(a0) == 7);
   if (trap_between) {
     CHECK(m.x(a2) == 1);
@@ -777,7 +761,7 @@ TEST_CASE("AMOs return the old value and store the operation's result", "[cpu][a
   test_machine m;
   for (const row& r : rows) {
     CAPTURE(r.text, r.old, r.operand);
-    fresh(m);
+    reset_machine(m);
     const uint64_t guard = 0x5a5a5a5a5a5a5a5a;
     m.write64(kData, guard);
     m.write64(kData + 8, guard);
@@ -789,7 +773,7 @@ TEST_CASE("AMOs return the old value and store the operation's result", "[cpu][a
     }
     m.x(a1) = kData + 8;
     m.x(a2) = r.operand;
-    exec(m, {r.word});
+    run_to_ebreak(m, {r.word});
     if (r.is_word) {
       CHECK(m.x(a0) == u64(static_cast<int32_t>(static_cast<uint32_t>(r.old))));
       CHECK(m.read32(kData + 8) == static_cast<uint32_t>(r.stored));
@@ -812,7 +796,7 @@ TEST_CASE("an AMO whose destination is its operand register reads the operand fi
   m.x(a1) = kData;
   m.x(a2) = 7;
   m.x(a3) = kData + 8;
-  exec(m, {rv::amoadd_d(a2, a1, a2), rv::amoswap_w(a3, a3, a1)});
+  run_to_ebreak(m, {rv::amoadd_d(a2, a1, a2), rv::amoswap_w(a3, a3, a1)});
   CHECK(m.x(a2) == 100);
   CHECK(m.read64(kData) == 107);
   CHECK(m.x(a3) == 5);  // rd == rs1: the address was read before the write
@@ -843,7 +827,7 @@ TEST_CASE("misaligned AMO and SC raise store/AMO misaligned and misaligned LR lo
   test_machine m;
   for (const row& r : rows) {
     CAPTURE(r.text);
-    fresh(m);
+    reset_machine(m);
     m.write64(kData, 0x0123456789abcdef);
     m.write64(kData + 8, 0x0123456789abcdef);
     m.x(a0) = 0xaaaa;
@@ -862,11 +846,11 @@ TEST_CASE("aq and rl bits do not change what an AMO does", "[cpu][amo]") {
   m.write64(kData, 10);
   m.x(a1) = kData;
   m.x(a2) = 5;
-  exec(m, {rv::amo(rv::kAmoAdd, 3, a0, a1, a2, true, false),
-           rv::amo(rv::kAmoAdd, 3, a3, a1, a2, false, true),
-           rv::amo(rv::kAmoAdd, 3, a4, a1, a2, true, true),
-           rv::amo(rv::kAmoLr, 3, a5, a1, 0, true, true),
-           rv::amo(rv::kAmoSc, 3, a6, a1, a2, true, true)});
+  run_to_ebreak(m, {rv::amo(rv::kAmoAdd, 3, a0, a1, a2, true, false),
+                    rv::amo(rv::kAmoAdd, 3, a3, a1, a2, false, true),
+                    rv::amo(rv::kAmoAdd, 3, a4, a1, a2, true, true),
+                    rv::amo(rv::kAmoLr, 3, a5, a1, 0, true, true),
+                    rv::amo(rv::kAmoSc, 3, a6, a1, a2, true, true)});
   CHECK(m.x(a0) == 10);
   CHECK(m.x(a3) == 15);
   CHECK(m.x(a4) == 20);
@@ -879,8 +863,8 @@ TEST_CASE("aq and rl bits do not change what an AMO does", "[cpu][amo]") {
 
 TEST_CASE("fence is a no-op that execution continues past", "[cpu][fence]") {
   test_machine m;
-  exec(m,
-       {rv::addi(a0, zero, 1), rv::fence(), rv::addi(a0, a0, 1), rv::fence(), rv::addi(a0, a0, 1)});
+  run_to_ebreak(m, {rv::addi(a0, zero, 1), rv::fence(), rv::addi(a0, a0, 1), rv::fence(),
+                    rv::addi(a0, a0, 1)});
   CHECK(m.x(a0) == 3);
 }
 
@@ -890,8 +874,8 @@ TEST_CASE("fence.i makes a store to already executed code visible", "[cpu][fence
   m.x(a2) = rv::addi(a0, a0, 100);
   // 0: a0 += 1 (patched to a0 += 100)   4: second pass? -> 24
   // 8: t0 = 1   12: patch 0   16: fence.i   20: j 0   24: ebreak
-  exec(m, {rv::addi(a0, a0, 1), rv::bne(t0, zero, 20), rv::addi(t0, zero, 1), rv::sw(a2, a1, 0),
-           rv::fence_i(), rv::jal(zero, -20)});
+  run_to_ebreak(m, {rv::addi(a0, a0, 1), rv::bne(t0, zero, 20), rv::addi(t0, zero, 1),
+                    rv::sw(a2, a1, 0), rv::fence_i(), rv::jal(zero, -20)});
   CHECK(m.x(a0) == 101);
 }
 
@@ -900,7 +884,7 @@ TEST_CASE("fence.i makes a store to the instruction right after it visible", "[c
   m.x(a1) = kCode;
   m.x(a2) = rv::addi(a0, zero, 2);
   // The block holding the store and the fence.i also holds the old word.
-  exec(m, {rv::sw(a2, a1, 8), rv::fence_i(), rv::addi(a0, zero, 1)});
+  run_to_ebreak(m, {rv::sw(a2, a1, 8), rv::fence_i(), rv::addi(a0, zero, 1)});
   CHECK(m.x(a0) == 2);
 }
 
@@ -926,7 +910,7 @@ TEST_CASE("memory accesses outside RAM raise access faults with the address in m
   test_machine m;
   for (const row& r : rows) {
     CAPTURE(r.text);
-    fresh(m);
+    reset_machine(m);
     m.x(a0) = kSentinel();
     m.x(a1) = r.address;
     m.x(a2) = 1;
@@ -964,7 +948,7 @@ TEST_CASE("straight-line code longer than a block and across a page runs every i
   SECTION("200 instructions in a row") {
     std::vector<uint32_t> code(200, rv::addi(a0, a0, 1));
     code.push_back(rv::csrr(a1, rv::csr::kInstret));
-    exec(m, code);
+    run_to_ebreak(m, code);
     CHECK(m.x(a0) == 200);
     CHECK(m.x(a1) == 200);
   }

@@ -14,6 +14,8 @@ namespace csr = vm::test::rv::csr;
 namespace ms = vm::cpu::mstatus;
 using namespace vm::test::rv;  // register names
 using vm::cpu::privilege;
+using vm::test::reset_machine;
+using vm::test::run_to_ebreak;
 using vm::test::test_machine;
 
 constexpr uint64_t kCode = test_machine::kCodeBase;
@@ -26,23 +28,6 @@ constexpr uint64_t kCauseIllegal = 2, kCauseBreakpoint = 3, kCauseEcallU = 8, kC
 
 uint64_t mpp(test_machine& m) {
   return (m.state().csr.mstatus & ms::kMpp) >> ms::kMppShift;
-}
-
-void fresh(test_machine& m) {
-  m.hart().reset(kCode);
-  m.state().csr.mtvec = kTrapVector;
-}
-
-// Runs `code` + ebreak in M-mode and requires that it ended at that ebreak.
-void exec(test_machine& m, std::vector<uint32_t> code, uint64_t budget = 1000) {
-  const uint64_t ebreak_pc = kCode + 4 * code.size();
-  code.push_back(rv::ebreak());
-  m.load_words(code);
-  m.run(budget);
-  INFO("mcause " << m.state().csr.mcause << " mepc 0x" << std::hex << m.state().csr.mepc);
-  REQUIRE(m.state().pc == kTrapVector);
-  REQUIRE(m.state().csr.mcause == kCauseBreakpoint);
-  REQUIRE(m.state().csr.mepc == ebreak_pc);
 }
 
 // Places `code` at kLower and enters it in `mode` through an mret executed
@@ -332,7 +317,7 @@ TEST_CASE("lower privilege modes cannot use M-mode CSRs and instructions", "[cpu
   test_machine m;
   for (const row& r : rows) {
     CAPTURE(r.text);
-    fresh(m);
+    reset_machine(m);
     m.state().csr.mcounteren = r.mcounteren;
     m.state().csr.scounteren = r.scounteren;
     m.x(a0) = kSentinel;
@@ -370,7 +355,7 @@ TEST_CASE("lower privilege modes can use what they are allowed to", "[cpu][csr]"
   test_machine m;
   for (const row& r : rows) {
     CAPTURE(r.text);
-    fresh(m);
+    reset_machine(m);
     m.state().csr.mcounteren = r.mcounteren;
     m.state().csr.scounteren = r.scounteren;
     m.x(a0) = kSentinel;
@@ -388,17 +373,17 @@ TEST_CASE("csr instructions return the old value and write set or clear bits", "
   m.x(a1) = 0x1234;
   m.x(a3) = 0x0f;
   m.x(a5) = 0x3;
-  exec(m, {
-              rv::csrrw(a0, csr::kMscratch, a1),  // 0xf0f0 -> 0x1234
-              rv::csrrs(a2, csr::kMscratch, a3),  // -> 0x123f
-              rv::csrrc(a4, csr::kMscratch, a5),  // -> 0x123c
-              rv::csrrwi(a6, csr::kMscratch, 8),  // -> 8
-              rv::csrrsi(a7, csr::kMscratch, 3),  // -> 11
-              rv::csrrci(s2, csr::kMscratch, 9),  // -> 2
-              rv::csrr(s3, csr::kMscratch),
-              rv::csrrwi(s4, csr::kMscratch, 31),  // uimm is zero-extended
-              rv::csrrw(s5, csr::kMscratch, s5),   // rd == rs1 swaps
-          });
+  run_to_ebreak(m, {
+                       rv::csrrw(a0, csr::kMscratch, a1),  // 0xf0f0 -> 0x1234
+                       rv::csrrs(a2, csr::kMscratch, a3),  // -> 0x123f
+                       rv::csrrc(a4, csr::kMscratch, a5),  // -> 0x123c
+                       rv::csrrwi(a6, csr::kMscratch, 8),  // -> 8
+                       rv::csrrsi(a7, csr::kMscratch, 3),  // -> 11
+                       rv::csrrci(s2, csr::kMscratch, 9),  // -> 2
+                       rv::csrr(s3, csr::kMscratch),
+                       rv::csrrwi(s4, csr::kMscratch, 31),  // uimm is zero-extended
+                       rv::csrrw(s5, csr::kMscratch, s5),   // rd == rs1 swaps
+                   });
   CHECK(m.x(a0) == 0xf0f0);
   CHECK(m.x(a2) == 0x1234);
   CHECK(m.x(a4) == 0x123f);
@@ -414,10 +399,10 @@ TEST_CASE("csr instructions return the old value and write set or clear bits", "
 TEST_CASE("csrrs and csrrc with rs1 = x0 only read so they work on read-only CSRs", "[cpu][csr]") {
   test_machine m;
   m.state().csr.mhartid = 5;
-  exec(m, {rv::csrrs(a0, csr::kMhartid, zero), rv::csrrc(a1, csr::kMhartid, zero),
-           rv::csrrsi(a2, csr::kMhartid, 0), rv::csrrci(a3, csr::kMvendorid, 0),
-           rv::csrrs(a4, csr::kCycle, zero), rv::csrrc(a5, csr::kInstret, zero),
-           rv::csrrs(a6, csr::kMarchid, zero), rv::csrrs(a7, csr::kMimpid, zero)});
+  run_to_ebreak(m, {rv::csrrs(a0, csr::kMhartid, zero), rv::csrrc(a1, csr::kMhartid, zero),
+                    rv::csrrsi(a2, csr::kMhartid, 0), rv::csrrci(a3, csr::kMvendorid, 0),
+                    rv::csrrs(a4, csr::kCycle, zero), rv::csrrc(a5, csr::kInstret, zero),
+                    rv::csrrs(a6, csr::kMarchid, zero), rv::csrrs(a7, csr::kMimpid, zero)});
   CHECK(m.x(a0) == 5);
   CHECK(m.x(a1) == 5);
   CHECK(m.x(a2) == 5);
@@ -459,7 +444,7 @@ TEST_CASE("cycle and instret read the number of instructions retired before them
                                          rv::csrr(a3, csr::kMcycle),
                                          rv::csrr(a4, csr::kTime)};
   test_machine first;
-  exec(first, program);
+  run_to_ebreak(first, program);
   CHECK(first.x(a0) == 5);
   CHECK(first.x(a1) == 6);
   CHECK(first.x(a2) == 7);
@@ -467,7 +452,7 @@ TEST_CASE("cycle and instret read the number of instructions retired before them
   CHECK(first.x(a4) == 0);
   // Deterministic: the same program reads the same values again.
   test_machine second;
-  exec(second, program);
+  run_to_ebreak(second, program);
   for (unsigned reg : {a0, a1, a2, a3, a4}) {
     CAPTURE(reg);
     CHECK(second.x(reg) == first.x(reg));
@@ -477,8 +462,9 @@ TEST_CASE("cycle and instret read the number of instructions retired before them
 TEST_CASE("counters keep counting across blocks and time follows instret", "[cpu][csr][counter]") {
   test_machine m;
   // t0 = 100; loop: t0 -= 1; bnez t0, loop  => 1 + 200 instructions
-  exec(m, {rv::addi(t0, zero, 100), rv::addi(t0, t0, -1), rv::bne(t0, zero, -4),
-           rv::csrr(a0, csr::kInstret), rv::csrr(a1, csr::kTime), rv::csrr(a2, csr::kCycle)});
+  run_to_ebreak(m,
+                {rv::addi(t0, zero, 100), rv::addi(t0, t0, -1), rv::bne(t0, zero, -4),
+                 rv::csrr(a0, csr::kInstret), rv::csrr(a1, csr::kTime), rv::csrr(a2, csr::kCycle)});
   CHECK(m.x(a0) == 201);
   CHECK(m.x(a2) == 203);
   // The virtual timer ticks once per 100 retired instructions (csr.cpp).
@@ -489,7 +475,8 @@ TEST_CASE("counters keep counting across blocks and time follows instret", "[cpu
 
 TEST_CASE("misa reports RV64 with I M A C S and U and ignores writes", "[cpu][csr]") {
   test_machine m;
-  exec(m, {rv::csrr(a0, csr::kMisa), rv::csrw(csr::kMisa, zero), rv::csrr(a1, csr::kMisa)});
+  run_to_ebreak(m,
+                {rv::csrr(a0, csr::kMisa), rv::csrw(csr::kMisa, zero), rv::csrr(a1, csr::kMisa)});
   const uint64_t misa = m.x(a0);
   CHECK((misa >> 62) == 2);  // MXL = 64
   const auto has = [misa](char letter) { return ((misa >> (letter - 'A')) & 1) != 0; };
@@ -510,9 +497,10 @@ TEST_CASE("mstatus keeps UXL and SXL at 64 bits and MPP legal", "[cpu][csr]") {
   test_machine m;
   m.x(t0) = ~0ull;
   m.x(t1) = 2ull << ms::kMppShift;  // MPP = 2 is reserved
-  exec(m, {rv::csrr(a0, csr::kMstatus), rv::csrw(csr::kMstatus, t0), rv::csrr(a1, csr::kMstatus),
-           rv::csrw(csr::kMstatus, t1), rv::csrr(a2, csr::kMstatus), rv::csrw(csr::kMstatus, zero),
-           rv::csrr(a3, csr::kMstatus)});
+  run_to_ebreak(
+      m, {rv::csrr(a0, csr::kMstatus), rv::csrw(csr::kMstatus, t0), rv::csrr(a1, csr::kMstatus),
+          rv::csrw(csr::kMstatus, t1), rv::csrr(a2, csr::kMstatus), rv::csrw(csr::kMstatus, zero),
+          rv::csrr(a3, csr::kMstatus)});
   for (unsigned reg : {a0, a1, a2, a3}) {
     CAPTURE(reg);
     CHECK(((m.x(reg) >> 32) & 3) == 2);  // UXL
@@ -527,8 +515,8 @@ TEST_CASE("mstatus keeps UXL and SXL at 64 bits and MPP legal", "[cpu][csr]") {
 TEST_CASE("sstatus is a restricted view of mstatus", "[cpu][csr]") {
   test_machine m;
   m.x(t0) = ms::kMie | ms::kMpie | ms::kSie | ms::kSpie | ms::kSpp | (3ull << ms::kMppShift);
-  exec(m, {rv::csrw(csr::kMstatus, t0), rv::csrr(a0, csr::kSstatus), rv::csrw(csr::kSstatus, zero),
-           rv::csrr(a1, csr::kMstatus)});
+  run_to_ebreak(m, {rv::csrw(csr::kMstatus, t0), rv::csrr(a0, csr::kSstatus),
+                    rv::csrw(csr::kSstatus, zero), rv::csrr(a1, csr::kMstatus)});
   const uint64_t s = m.x(a0);
   CHECK((s & ms::kSie) != 0);
   CHECK((s & ms::kSpie) != 0);
@@ -545,7 +533,7 @@ TEST_CASE("sstatus is a restricted view of mstatus", "[cpu][csr]") {
 TEST_CASE("medeleg cannot delegate ecall from M-mode", "[cpu][csr][deleg]") {
   test_machine m;
   m.x(t0) = ~0ull;
-  exec(m, {rv::csrw(csr::kMedeleg, t0), rv::csrr(a0, csr::kMedeleg)});
+  run_to_ebreak(m, {rv::csrw(csr::kMedeleg, t0), rv::csrr(a0, csr::kMedeleg)});
   const uint64_t medeleg = m.x(a0);
   CHECK(((medeleg >> 11) & 1) == 0);
   for (unsigned cause : {0u, 2u, 3u, 4u, 6u, 8u, 12u, 13u, 15u}) {
@@ -557,16 +545,17 @@ TEST_CASE("medeleg cannot delegate ecall from M-mode", "[cpu][csr][deleg]") {
 TEST_CASE("mepc and sepc ignore bit 0", "[cpu][csr]") {
   test_machine m;
   m.x(t0) = kCode + 0x1001;
-  exec(m, {rv::csrw(csr::kMepc, t0), rv::csrr(a0, csr::kMepc), rv::csrw(csr::kSepc, t0),
-           rv::csrr(a1, csr::kSepc)});
+  run_to_ebreak(m, {rv::csrw(csr::kMepc, t0), rv::csrr(a0, csr::kMepc), rv::csrw(csr::kSepc, t0),
+                    rv::csrr(a1, csr::kSepc)});
   CHECK(m.x(a0) == kCode + 0x1000);
   CHECK(m.x(a1) == kCode + 0x1000);
 }
 
 TEST_CASE("wfi and sfence.vma in M-mode continue with the next instruction", "[cpu][trap][csr]") {
   test_machine m;
-  exec(m, {rv::addi(a0, zero, 1), rv::wfi(), rv::addi(a0, a0, 1), rv::sfence_vma(zero, zero),
-           rv::addi(a0, a0, 1), rv::sfence_vma(a1, a2), rv::addi(a0, a0, 1)});
+  run_to_ebreak(m,
+                {rv::addi(a0, zero, 1), rv::wfi(), rv::addi(a0, a0, 1), rv::sfence_vma(zero, zero),
+                 rv::addi(a0, a0, 1), rv::sfence_vma(a1, a2), rv::addi(a0, a0, 1)});
   CHECK(m.x(a0) == 4);
 }
 
@@ -652,7 +641,7 @@ TEST_CASE("hpmcounters read as zero in M-mode", "[cpu][csr][counter]") {
   test_machine m;
   m.x(a0) = kSentinel;
   m.x(a1) = kSentinel;
-  exec(m, {rv::nop(), rv::csrr(a0, 0xc03), rv::csrr(a1, 0xb1f)});
+  run_to_ebreak(m, {rv::nop(), rv::csrr(a0, 0xc03), rv::csrr(a1, 0xb1f)});
   CHECK(m.x(a0) == 0);
   CHECK(m.x(a1) == 0);
 }

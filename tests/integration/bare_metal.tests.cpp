@@ -5,6 +5,7 @@
 #include <string>
 
 #include "machine/machine.h"
+#include "support/child_process.h"
 
 namespace {
 
@@ -33,15 +34,9 @@ TEST_CASE("an HTIF exit of 0 is success and a non-zero code becomes the exit sta
 TEST_CASE(
     "a bare-metal program prints through the HTIF console and takes M- and U-mode ecall traps",
     "[integration][bare-metal][htif][trap]") {
-  const std::string command =
-      std::string(VMBENCH_BINARY) + " exec --ram-mib 64 " + program("htif_console");
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string output;
-  char buffer[256];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  const int status = pclose(pipe);
-  CHECK(output == "hello\n");
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);  // 1 would mean a trap check failed, 9 that a trap was missed
+  const vm::test::child_result r =
+      vm::test::run_child({VMBENCH_BINARY, "exec", "--ram-mib", "64", program("htif_console")});
+  INFO(vm::test::show(r));
+  CHECK(r.out == "hello\n");
+  CHECK(r.status == 0);  // 1 would mean a trap check failed, 9 that a trap was missed
 }

@@ -16,78 +16,14 @@
 #include <string>
 #include <vector>
 
+#include "support/child_process.h"
 #include "support/mini_elf.h"
-
-extern char** environ;
 
 namespace {
 
-struct child_result {
-  int status = -1;  // exit status, or 128 + signal
-  bool signalled = false;
-  std::string out;
-  std::string err;
-};
-
-std::string temp_dir() {
-  const char* d = std::getenv("TMPDIR");
-  return d ? d : "/tmp";
-}
-
-std::string slurp(int fd) {
-  std::string s;
-  lseek(fd, 0, SEEK_SET);
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) s.append(buf, static_cast<size_t>(n));
-  return s;
-}
-
-// Runs argv (argv[0] is a path) with stdin from /dev/null and stdout/stderr
-// captured in temporary files.
-child_result run_child(const std::vector<std::string>& argv) {
-  std::string out_path = temp_dir() + "/vmbench-cli-out-XXXXXX";
-  std::string err_path = temp_dir() + "/vmbench-cli-err-XXXXXX";
-  const int out_fd = mkstemp(out_path.data());
-  const int err_fd = mkstemp(err_path.data());
-  REQUIRE(out_fd >= 0);
-  REQUIRE(err_fd >= 0);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
-  posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
-  posix_spawn_file_actions_addclose(&actions, out_fd);
-  posix_spawn_file_actions_addclose(&actions, err_fd);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  const int spawn_error =
-      posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  child_result r;
-  if (spawn_error == 0) {
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0) {
-    }
-    if (WIFEXITED(status)) {
-      r.status = WEXITSTATUS(status);
-    } else if (WIFSIGNALED(status)) {
-      r.signalled = true;
-      r.status = 128 + WTERMSIG(status);
-    }
-    r.out = slurp(out_fd);
-    r.err = slurp(err_fd);
-  }
-  close(out_fd);
-  close(err_fd);
-  unlink(out_path.c_str());
-  unlink(err_path.c_str());
-  INFO("cannot start " << argv[0] << ": " << std::strerror(spawn_error));
-  REQUIRE(spawn_error == 0);
-  return r;
-}
+using vm::test::child_result;
+using vm::test::run_child;
+using vm::test::temp_dir;
 
 child_result vmbench(std::vector<std::string> args) {
   args.insert(args.begin(), VMBENCH_BINARY);

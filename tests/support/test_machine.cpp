@@ -1,5 +1,6 @@
 #include "support/test_machine.h"
 
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <stdexcept>
 
@@ -62,6 +63,25 @@ uint32_t test_machine::read32(uint64_t paddr) const {
 }
 void test_machine::write32(uint64_t paddr, uint32_t value) {
   std::memcpy(ram_.host(paddr), &value, 4);
+}
+
+void reset_machine(test_machine& m) {
+  m.hart().reset(test_machine::kCodeBase);
+  m.state().csr.mtvec = test_machine::kTrapVector;
+}
+
+void run_to_ebreak(test_machine& m, std::vector<uint32_t> code, uint64_t budget) {
+  constexpr uint32_t kEbreak = 0x00100073;
+  constexpr uint64_t kCauseBreakpoint = 3;
+  const uint64_t ebreak_pc = test_machine::kCodeBase + 4 * code.size();
+  code.push_back(kEbreak);
+  m.load_words(code);
+  m.run(budget);
+  INFO("mcause " << m.state().csr.mcause << " mepc 0x" << std::hex << m.state().csr.mepc
+                 << " mtval 0x" << m.state().csr.mtval);
+  REQUIRE(m.state().pc == test_machine::kTrapVector);
+  REQUIRE(m.state().csr.mcause == kCauseBreakpoint);
+  REQUIRE(m.state().csr.mepc == ebreak_pc);
 }
 
 }  // namespace vm::test

@@ -57,4 +57,13 @@ class test_machine {
   std::unique_ptr<cpu::hart> hart_;
 };
 
+// Puts the hart back to its reset state (M-mode at kCodeBase, trap vector at
+// the parking loop) so that one machine can run many table rows.
+void reset_machine(test_machine& m);
+
+// Runs `code` followed by an ebreak from kCodeBase and requires (a Catch
+// REQUIRE) that the run ended by taking that ebreak, so nothing trapped
+// earlier.
+void run_to_ebreak(test_machine& m, std::vector<uint32_t> code, uint64_t budget = 1000);
+
 }  // namespace vm::test
