@@ -152,6 +152,8 @@ command_action add_run_command(CLI::App& app) {
       std::vector<double> our_times, qemu_times;
       uint64_t instructions = 0;
       std::string note;
+      std::string first_output;  // every run must print this and exit with first_status
+      int first_status = 0;
       for (int rep = 0; rep < o->repetitions; ++rep) {
         // Alternate the order so that neither engine always runs second.
         for (int turn = 0; turn < 2; ++turn) {
@@ -169,8 +171,6 @@ command_action add_run_command(CLI::App& app) {
             if (!stats.is_discarded()) instructions = stats.value("instructions", uint64_t{0});
             if (t.exit_status != 0) note = "exit status " + std::to_string(t.exit_status);
           }
-          static thread_local std::string first_output;
-          static thread_local int first_status;
           if (rep == 0 && turn == 0) {
             first_output = t.stdout_text;
             first_status = t.exit_status;

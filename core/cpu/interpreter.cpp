@@ -259,7 +259,10 @@ run_result hart::run(uint64_t max_instructions) noexcept {
           b = nullptr;
         }
       } else {
+        const uint64_t flushes_before = blocks_.flushes();
         b = translate_block(pc, kDispatch, result);
+        // A full cache was flushed to make room: `from` is gone with it.
+        if (blocks_.flushes() != flushes_before) from = nullptr;
       }
       if (b == nullptr) {
         from = nullptr;
