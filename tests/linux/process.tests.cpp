@@ -16,143 +16,20 @@
 
 #include "loader/elf_loader.h"
 #include "support/mini_elf.h"
+#include "support/rv_asm.h"
 
 namespace {
 
-// ---- RV64 instruction encoders ------------------------------------------
-// Each returns the 32-bit word the GNU assembler produces for the assembly
-// in its comment (checked against riscv64-unknown-elf-as in the first test).
-namespace rv {
-enum reg : uint32_t {
-  zero = 0,
-  ra = 1,
-  sp = 2,
-  t0 = 5,
-  t1 = 6,
-  t2 = 7,
-  s0 = 8,
-  s1 = 9,
-  a0 = 10,
-  a1 = 11,
-  a2 = 12,
-  a3 = 13,
-  a4 = 14,
-  a5 = 15,
-  a7 = 17,
-};
-constexpr uint32_t u(int64_t v) {
-  return static_cast<uint32_t>(v);
-}
-constexpr uint32_t i_type(uint32_t opcode, uint32_t f3, reg rd, reg rs1, int32_t imm) {
-  return ((u(imm) & 0xfff) << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | opcode;
-}
-constexpr uint32_t s_type(uint32_t f3, reg rs2, reg rs1, int32_t imm) {
-  return (((u(imm) >> 5) & 0x7f) << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) |
-         ((u(imm) & 0x1f) << 7) | 0x23;
-}
-constexpr uint32_t r_type(uint32_t f3, uint32_t f7, reg rd, reg rs1, reg rs2) {
-  return (f7 << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | 0x33;
-}
-constexpr uint32_t b_type(uint32_t f3, reg rs1, reg rs2, int32_t offset) {
-  const uint32_t o = u(offset);
-  return (((o >> 12) & 1) << 31) | (((o >> 5) & 0x3f) << 25) | (rs2 << 20) | (rs1 << 15) |
-         (f3 << 12) | (((o >> 1) & 0xf) << 8) | (((o >> 11) & 1) << 7) | 0x63;
-}
-// addi rd, rs1, imm
-constexpr uint32_t addi(reg rd, reg rs1, int32_t imm) {
-  return i_type(0x13, 0, rd, rs1, imm);
-}
-// li rd, imm (|imm| < 2048)
-constexpr uint32_t li(reg rd, int32_t imm) {
-  return addi(rd, zero, imm);
-}
-// mv rd, rs
-constexpr uint32_t mv(reg rd, reg rs) {
-  return addi(rd, rs, 0);
-}
-// andi rd, rs1, imm
-constexpr uint32_t andi(reg rd, reg rs1, int32_t imm) {
-  return i_type(0x13, 7, rd, rs1, imm);
-}
-// slli rd, rs1, sh
-constexpr uint32_t slli(reg rd, reg rs1, int32_t sh) {
-  return i_type(0x13, 1, rd, rs1, sh);
-}
-// srli rd, rs1, sh
-constexpr uint32_t srli(reg rd, reg rs1, int32_t sh) {
-  return i_type(0x13, 5, rd, rs1, sh);
-}
-// lui rd, imm20
-constexpr uint32_t lui(reg rd, uint32_t imm20) {
-  return (imm20 << 12) | (rd << 7) | 0x37;
-}
-// auipc rd, imm20
-constexpr uint32_t auipc(reg rd, uint32_t imm20) {
-  return (imm20 << 12) | (rd << 7) | 0x17;
-}
-// ld rd, imm(rs1)
-constexpr uint32_t ld(reg rd, reg rs1, int32_t imm) {
-  return i_type(0x03, 3, rd, rs1, imm);
-}
-// lbu rd, imm(rs1)
-constexpr uint32_t lbu(reg rd, reg rs1, int32_t imm) {
-  return i_type(0x03, 4, rd, rs1, imm);
-}
-// sd rs2, imm(rs1)
-constexpr uint32_t sd(reg rs2, reg rs1, int32_t imm) {
-  return s_type(3, rs2, rs1, imm);
-}
-// sb rs2, imm(rs1)
-constexpr uint32_t sb(reg rs2, reg rs1, int32_t imm) {
-  return s_type(0, rs2, rs1, imm);
-}
-// add rd, rs1, rs2
-constexpr uint32_t add(reg rd, reg rs1, reg rs2) {
-  return r_type(0, 0, rd, rs1, rs2);
-}
-// sub rd, rs1, rs2
-constexpr uint32_t sub(reg rd, reg rs1, reg rs2) {
-  return r_type(0, 0x20, rd, rs1, rs2);
-}
-// or rd, rs1, rs2
-constexpr uint32_t or_(reg rd, reg rs1, reg rs2) {
-  return r_type(6, 0, rd, rs1, rs2);
-}
-// sltu rd, rs1, rs2
-constexpr uint32_t sltu(reg rd, reg rs1, reg rs2) {
-  return r_type(3, 0, rd, rs1, rs2);
-}
-// snez rd, rs
-constexpr uint32_t snez(reg rd, reg rs) {
-  return sltu(rd, zero, rs);
-}
-// neg rd, rs
-constexpr uint32_t neg(reg rd, reg rs) {
-  return sub(rd, zero, rs);
-}
-// beq rs1, rs2, .+off
-constexpr uint32_t beq(reg rs1, reg rs2, int32_t off) {
-  return b_type(0, rs1, rs2, off);
-}
-// bne rs1, rs2, .+off
-constexpr uint32_t bne(reg rs1, reg rs2, int32_t off) {
-  return b_type(1, rs1, rs2, off);
-}
-// jal rd, .+off
-constexpr uint32_t jal(reg rd, int32_t off) {
-  const uint32_t o = u(off);
-  return (((o >> 20) & 1) << 31) | (((o >> 1) & 0x3ff) << 21) | (((o >> 11) & 1) << 20) |
-         (((o >> 12) & 0xff) << 12) | (rd << 7) | 0x6f;
-}
-constexpr uint32_t kEcall = 0x00000073;    // ecall
-constexpr uint32_t kEbreak = 0x00100073;   // ebreak
-constexpr uint32_t kNop = 0x00000013;      // nop (addi zero, zero, 0)
-constexpr uint32_t kMret = 0x30200073;     // mret (M-mode only)
+// Instructions come from the shared encoder (tests/support/rv_asm.h); the
+// words below are the ones this file's programs use by name.
+using namespace vm::test::rv;
+using reg = unsigned;
+constexpr uint32_t kEcall = ecall();
+constexpr uint32_t kEbreak = ebreak();
+constexpr uint32_t kNop = nop();
+constexpr uint32_t kMret = mret();         // M-mode only
 constexpr uint32_t kAllOnes = 0xffffffff;  // not an instruction: illegal
 constexpr uint32_t kZero = 0x00000000;     // c.unimp (16-bit, defined illegal)
-}  // namespace rv
-
-using namespace rv;
 
 // Linux riscv64 syscall numbers and constants.
 constexpr int32_t kSysWrite = 64, kSysExit = 93, kSysExitGroup = 94, kSysClockGettime = 113,
@@ -261,7 +138,7 @@ outcome run(const std::vector<uint32_t>& code, std::vector<std::string> argv = {
 
 }  // namespace
 
-TEST_CASE("linux: the test's instruction encoders match the GNU assembler", "[linux]") {
+TEST_CASE("linux: the instruction encoders these programs use match the GNU assembler", "[linux]") {
   // Words from riscv64-unknown-elf-as / objdump -M no-aliases.
   CHECK(li(a7, 94) == 0x05e00893);          // addi a7,zero,94
   CHECK(addi(a0, a0, -1) == 0xfff50513);    // addi a0,a0,-1
@@ -527,7 +404,7 @@ TEST_CASE("linux: bad memory accesses end the process with SIGSEGV (139)", "[lin
     CHECK(o.info.diagnostic.find("pc 0x10004") != std::string::npos);
   }
   SECTION("jump to an unmapped address") {
-    const outcome o = run({lui(t0, 0x12345), i_type(0x67, 0, zero, t0, 0)});  // jalr zero, 0(t0)
+    const outcome o = run({lui(t0, 0x12345), jalr(zero, t0, 0)});
     CHECK(o.info.status == 139);
     CHECK(o.info.diagnostic.find("instruction page fault") != std::string::npos);
     CHECK(o.info.diagnostic.find("0x12345000") != std::string::npos);

@@ -289,6 +289,18 @@ constexpr uint32_t nop() {
 constexpr uint32_t mv(unsigned rd, unsigned rs1) {
   return addi(rd, rs1, 0);
 }
+// li rd, imm (|imm| < 2048)
+constexpr uint32_t li(unsigned rd, int32_t imm) {
+  return addi(rd, zero, imm);
+}
+// neg rd, rs = sub rd, zero, rs
+constexpr uint32_t neg(unsigned rd, unsigned rs) {
+  return sub(rd, zero, rs);
+}
+// snez rd, rs = sltu rd, zero, rs
+constexpr uint32_t snez(unsigned rd, unsigned rs) {
+  return sltu(rd, zero, rs);
+}
 
 // ---- M ----------------------------------------------------------------------
 constexpr uint32_t mul(unsigned rd, unsigned rs1, unsigned rs2) {
