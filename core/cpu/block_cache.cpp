@@ -12,7 +12,6 @@ block* block_cache::commit(uint64_t pc, uint32_t first, uint32_t count,
   block made;
   made.pc = pc;
   made.code = code_.data() + first;
-  made.first = first;
   made.count = count;
   made.crosses_page = crosses_page;
   blocks_.push_back(made);

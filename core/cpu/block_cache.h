@@ -27,7 +27,6 @@ struct threaded_instruction {
 struct block {
   uint64_t pc = 0;
   threaded_instruction* code = nullptr;  // first instruction (the arena never moves)
-  uint32_t first = 0;                    // index of the first instruction in the arena
   uint32_t count = 0;                    // guest instructions (the trailing kBlockEnd excluded)
   bool crosses_page = false;             // its only instruction straddles two pages
   // Chaining: the blocks this one was last seen to jump or fall through to,
@@ -81,8 +80,6 @@ class block_cache {
   uint32_t arena_size() const noexcept { return static_cast<uint32_t>(code_.size()); }
   // Registers the block made of the instructions appended since `first`.
   block* commit(uint64_t pc, uint32_t first, uint32_t count, bool crosses_page) noexcept;
-  // Drops instructions appended since `first` (a block whose fetch faulted).
-  void abandon(uint32_t first) noexcept { code_.resize(first); }
 
   void flush() noexcept;
   uint64_t blocks_built() const noexcept { return blocks_built_; }

@@ -47,14 +47,6 @@ guest_ram::~guest_ram() {
   if (data_ != nullptr) munmap(data_, size_);
 }
 
-void guest_ram::discard(uint64_t paddr, uint64_t length) noexcept {
-  if (!contains(paddr, length)) return;
-  // MADV_DONTNEED on a private anonymous mapping gives zero pages back.
-  if (madvise(host(paddr), length, MADV_DONTNEED) != 0) {
-    std::memset(host(paddr), 0, length);
-  }
-}
-
 uint64_t frame_allocator::allocate() noexcept {
   uint64_t frame = 0;
   if (free_head_ != 0) {
@@ -67,14 +59,12 @@ uint64_t frame_allocator::allocate() noexcept {
   } else {
     return 0;
   }
-  ++in_use_;
   return frame;
 }
 
 void frame_allocator::release(uint64_t frame) noexcept {
   std::memcpy(ram_->host(frame), &free_head_, sizeof free_head_);
   free_head_ = frame;
-  --in_use_;
 }
 
 }  // namespace vm::mem

@@ -41,9 +41,6 @@ class guest_ram {
   // host = paddr + host_offset() for every paddr in RAM (modular arithmetic).
   uint64_t host_offset() const noexcept { return reinterpret_cast<uint64_t>(data_) - base_; }
 
-  // Returns a page range to the host (it reads as zero afterwards).
-  void discard(uint64_t paddr, uint64_t length) noexcept;
-
  private:
   uint8_t* data_ = nullptr;
   uint64_t base_ = 0;
@@ -61,14 +58,12 @@ class frame_allocator {
   // Physical address of a zeroed frame, or 0 when RAM is exhausted.
   uint64_t allocate() noexcept;
   void release(uint64_t frame) noexcept;
-  uint64_t frames_in_use() const noexcept { return in_use_; }
 
  private:
   guest_ram* ram_ = nullptr;
   uint64_t next_ = 0;
   uint64_t end_ = 0;
   uint64_t free_head_ = 0;  // singly linked through the first word of each free frame
-  uint64_t in_use_ = 0;
 };
 
 }  // namespace vm::mem
