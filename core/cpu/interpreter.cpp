@@ -21,6 +21,12 @@ __extension__ typedef unsigned __int128 uint128;
 
 using isa::op;
 
+// Copies the exception the MMU just raised into a run result.
+void report_fault(const mmu::mmu& memory, run_result& r) noexcept {
+  r.cause = memory.fault().cause;
+  r.tval = memory.fault().tval;
+}
+
 bool ends_block(op operation) noexcept {
   switch (operation) {
     case op::kJal:
@@ -165,8 +171,7 @@ block* hart::translate_block(uint64_t pc, const void* const* handlers, run_resul
   bool crosses_page = false;
   const uint8_t* host = nullptr;
   if (mmu_.fetch(pc, host) != mmu::access_status::kOk) {
-    fault.cause = mmu_.fault().cause;
-    fault.tval = mmu_.fault().tval;
+    report_fault(mmu_, fault);
     return nullptr;
   }
   const uint8_t* page_host = host - (pc & mem::kPageMask);
@@ -182,8 +187,7 @@ block* hart::translate_block(uint64_t pc, const void* const* handlers, run_resul
         if (count > 0) break;
         const uint8_t* next_host = nullptr;
         if (mmu_.fetch(page_end, next_host) != mmu::access_status::kOk) {
-          fault.cause = mmu_.fault().cause;
-          fault.tval = mmu_.fault().tval;
+          report_fault(mmu_, fault);
           return nullptr;
         }
         uint16_t high;
@@ -254,8 +258,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
         if (mmu_.fetch(pc, ignored) != mmu::access_status::kOk ||
             (b->crosses_page &&
              mmu_.fetch((pc | mem::kPageMask) + 1, ignored) != mmu::access_status::kOk)) {
-          result.cause = mmu_.fault().cause;
-          result.tval = mmu_.fault().tval;
+          report_fault(mmu_, result);
           b = nullptr;
         }
       } else {

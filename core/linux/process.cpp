@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/format.h"
 #include "isa/decoder.h"
 #include "isa/disassembler.h"
 #include "mmu/sv39.h"
@@ -17,12 +18,8 @@ namespace {
 
 namespace pte = mmu::sv39::pte;
 
-constexpr uint64_t page_down(uint64_t a) {
-  return a & ~mem::kPageMask;
-}
-constexpr uint64_t page_up(uint64_t a) {
-  return (a + mem::kPageMask) & ~mem::kPageMask;
-}
+using mem::page_down;
+using mem::page_up;
 
 // Auxiliary vector keys (linux/auxvec.h).
 enum : uint64_t {
@@ -47,12 +44,6 @@ enum : uint64_t {
 
 // Signals and the exit statuses qemu-user gives them (128 + signal).
 constexpr int kSigIll = 4, kSigTrap = 5, kSigBus = 7, kSigSegv = 11;
-
-std::string hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-  return buf;
-}
 
 }  // namespace
 

@@ -17,9 +17,7 @@ namespace {
 
 namespace pte = mmu::sv39::pte;
 
-constexpr uint64_t page_up(uint64_t a) {
-  return (a + mem::kPageMask) & ~mem::kPageMask;
-}
+using mem::page_up;
 
 enum : uint64_t {
   kSysGetcwd = 17,

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/format.h"
+
 namespace vm::loader {
 namespace {
 
@@ -48,12 +50,6 @@ class reader {
   const std::string& path_;
   const std::vector<uint8_t>& bytes_;
 };
-
-std::string hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 // Finds tohost/fromhost in .symtab. Section data that is out of range is
 // malformed input; a file without a symbol table simply has no symbols.

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/format.h"
 #include "linux/process.h"
 #include "loader/elf_loader.h"
 #include "mem/guest_ram.h"
@@ -15,12 +16,6 @@ namespace vm::machine {
 namespace {
 
 constexpr uint64_t kBareMetalRamBase = 0x80000000;
-
-std::string hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-  return buf;
-}
 
 // Bare metal as on spike: M-mode at the entry point, physical addressing,
 // HTIF tohost commands: device 0 command 0 with bit 0 set is exit(value >> 1);

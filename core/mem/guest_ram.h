@@ -13,6 +13,14 @@ namespace vm::mem {
 inline constexpr uint64_t kPageSize = 4096;
 inline constexpr uint64_t kPageMask = kPageSize - 1;
 
+constexpr uint64_t page_down(uint64_t address) noexcept {
+  return address & ~kPageMask;
+}
+// Callers keep `address` well below 2^64 - kPageSize (it would wrap to 0).
+constexpr uint64_t page_up(uint64_t address) noexcept {
+  return (address + kPageMask) & ~kPageMask;
+}
+
 class guest_ram {
  public:
   // Reserves [base, base + size) of guest physical address space. `size`

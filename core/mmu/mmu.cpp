@@ -7,19 +7,6 @@
 #include "mmu/sv39.h"
 
 namespace vm::mmu {
-namespace {
-
-cpu::exception access_fault_for(tlb::access_type type) noexcept {
-  switch (type) {
-    case tlb::access_type::kRead: return cpu::exception::kLoadAccessFault;
-    case tlb::access_type::kWrite: return cpu::exception::kStoreAccessFault;
-    case tlb::access_type::kExecute: return cpu::exception::kInstructionAccessFault;
-  }
-  return cpu::exception::kLoadAccessFault;
-}
-
-}  // namespace
-
 access_status mmu::raise(cpu::exception cause, uint64_t vaddr) noexcept {
   fault_ = {cause, vaddr};
   return access_status::kFault;
@@ -97,11 +84,7 @@ access_status mmu::translate_page(uint64_t vaddr, tlb::access_type type, uint64_
 }
 
 access_status mmu::translate(uint64_t vaddr, tlb::access_type type, uint64_t& paddr) noexcept {
-  const tlb::tlb_entry* e = type == tlb::access_type::kRead ? hit<tlb::access_type::kRead>(vaddr)
-                            : type == tlb::access_type::kWrite
-                                ? hit<tlb::access_type::kWrite>(vaddr)
-                                : hit<tlb::access_type::kExecute>(vaddr);
-  if (e != nullptr) {
+  if (const tlb::tlb_entry* e = hit(vaddr, type); e != nullptr) {
     ++counters_.l1.hits;
     paddr = vaddr + e->host_addend - ram_.host_offset();
     return access_status::kOk;
@@ -110,11 +93,8 @@ access_status mmu::translate(uint64_t vaddr, tlb::access_type type, uint64_t& pa
 }
 
 access_status mmu::probe(uint64_t vaddr, tlb::access_type type) noexcept {
+  if (hit(vaddr, type) != nullptr) return access_status::kOk;
   uint64_t paddr;
-  if (type == tlb::access_type::kRead ? hit<tlb::access_type::kRead>(vaddr) != nullptr
-                                      : hit<tlb::access_type::kWrite>(vaddr) != nullptr) {
-    return access_status::kOk;
-  }
   return translate_page(vaddr, type, paddr, translate_mode::kProbe);
 }
 

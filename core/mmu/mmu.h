@@ -92,6 +92,8 @@ class mmu {
  private:
   template <tlb::access_type Type>
   [[gnu::always_inline]] const tlb::tlb_entry* hit(uint64_t vaddr) noexcept;
+  // The same for an access type known only at run time.
+  const tlb::tlb_entry* hit(uint64_t vaddr, tlb::access_type type) noexcept;
 
   enum class translate_mode : uint8_t {
     kCommit,  // walk with A/D updates, fill the L1, count

@@ -8,6 +8,15 @@ template <tlb::access_type Type>
   return l1_.find<Type>(vaddr & ~mem::kPageMask);
 }
 
+inline const tlb::tlb_entry* mmu::hit(uint64_t vaddr, tlb::access_type type) noexcept {
+  switch (type) {
+    case tlb::access_type::kRead: return hit<tlb::access_type::kRead>(vaddr);
+    case tlb::access_type::kWrite: return hit<tlb::access_type::kWrite>(vaddr);
+    case tlb::access_type::kExecute: return hit<tlb::access_type::kExecute>(vaddr);
+  }
+  return nullptr;
+}
+
 // The hit-path key keeps the address's low alignment bits: a naturally
 // aligned access (never crossing a page) matches the page tag; a misaligned
 // one misses and load_slow/store_slow handle it byte-exactly.
@@ -46,17 +55,9 @@ inline access_status mmu::atomic_pointer(uint64_t vaddr, bool for_load, T*& host
     return raise(for_load ? cpu::exception::kLoadMisaligned : cpu::exception::kStoreMisaligned,
                  vaddr);
   }
-  const tlb::access_type type = for_load ? tlb::access_type::kRead : tlb::access_type::kWrite;
-  const tlb::tlb_entry* e =
-      for_load ? hit<tlb::access_type::kRead>(vaddr) : hit<tlb::access_type::kWrite>(vaddr);
-  if (e != nullptr) [[likely]] {
-    ++counters_.l1.hits;
-    host = reinterpret_cast<T*>(vaddr + e->host_addend);
-    return access_status::kOk;
-  }
   uint64_t paddr;
-  const access_status s = translate_page(vaddr, type, paddr);
-  if (s == access_status::kFault) return s;
+  const tlb::access_type type = for_load ? tlb::access_type::kRead : tlb::access_type::kWrite;
+  if (translate(vaddr, type, paddr) == access_status::kFault) return access_status::kFault;
   host = reinterpret_cast<T*>(ram_.host(paddr));
   return access_status::kOk;
 }

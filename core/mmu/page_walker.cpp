@@ -5,9 +5,8 @@
 #include "mmu/sv39.h"
 
 namespace vm::mmu {
-namespace {
 
-cpu::exception page_fault(tlb::access_type access) noexcept {
+cpu::exception page_fault_for(tlb::access_type access) noexcept {
   switch (access) {
     case tlb::access_type::kRead: return cpu::exception::kLoadPageFault;
     case tlb::access_type::kWrite: return cpu::exception::kStorePageFault;
@@ -16,7 +15,7 @@ cpu::exception page_fault(tlb::access_type access) noexcept {
   return cpu::exception::kLoadPageFault;
 }
 
-cpu::exception access_fault(tlb::access_type access) noexcept {
+cpu::exception access_fault_for(tlb::access_type access) noexcept {
   switch (access) {
     case tlb::access_type::kRead: return cpu::exception::kLoadAccessFault;
     case tlb::access_type::kWrite: return cpu::exception::kStoreAccessFault;
@@ -25,11 +24,9 @@ cpu::exception access_fault(tlb::access_type access) noexcept {
   return cpu::exception::kLoadAccessFault;
 }
 
-}  // namespace
-
 walk_result walk(const mem::guest_ram& ram, const walk_request& req) noexcept {
   walk_result r;
-  r.fault = page_fault(req.access);
+  r.fault = page_fault_for(req.access);
   if (!sv39::canonical(req.vaddr)) return r;
 
   uint64_t table = sv39::satp::root(req.satp);
@@ -38,7 +35,7 @@ walk_result walk(const mem::guest_ram& ram, const walk_request& req) noexcept {
         (req.vaddr >> (sv39::kPageShift + level * sv39::kVpnBits)) & ((1u << sv39::kVpnBits) - 1);
     const uint64_t pte_addr = table + vpn * sv39::kPteSize;
     if (!ram.contains(pte_addr, sv39::kPteSize)) {
-      r.fault = access_fault(req.access);
+      r.fault = access_fault_for(req.access);
       return r;
     }
     uint64_t pte;

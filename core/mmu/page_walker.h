@@ -36,6 +36,10 @@ struct walk_result {
   unsigned pte_reads = 0;  // memory accesses made by the walk
 };
 
+// The exception a faulting access of each type raises.
+cpu::exception page_fault_for(tlb::access_type access) noexcept;
+cpu::exception access_fault_for(tlb::access_type access) noexcept;
+
 // Walks the Sv39 tables rooted at satp for req.vaddr. Never fails in C++
 // terms: a guest-visible problem is reported as ok == false with the
 // exception the hart must raise (page fault, or access fault when a PTE lies
