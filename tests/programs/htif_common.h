@@ -7,3 +7,14 @@
   sd code_reg, 0(t6);         \
 1:                            \
   j 1b
+
+/* The tohost/fromhost words, 64-byte aligned in their own section, as
+ * spike's HTIF expects. */
+#define HTIF_SECTION                     \
+  .section .tohost, "aw", @progbits;    \
+  .align 6;                              \
+  .globl tohost;                         \
+tohost: .dword 0;                        \
+  .align 6;                              \
+  .globl fromhost;                       \
+fromhost: .dword 0

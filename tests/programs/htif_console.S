@@ -61,10 +61,4 @@ fail:
   .section .rodata
 message: .string "hello\n"
 
-  .section .tohost, "aw", @progbits
-  .align 6
-  .globl tohost
-tohost: .dword 0
-  .align 6
-  .globl fromhost
-fromhost: .dword 0
+  HTIF_SECTION

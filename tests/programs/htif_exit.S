@@ -7,10 +7,4 @@ _start:
   li a0, EXIT_CODE
   HTIF_EXIT(a0)
 
-  .section .tohost, "aw", @progbits
-  .align 6
-  .globl tohost
-tohost: .dword 0
-  .align 6
-  .globl fromhost
-fromhost: .dword 0
+  HTIF_SECTION
