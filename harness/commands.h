@@ -21,5 +21,8 @@ using command_action = std::function<int()>;
 
 command_action add_exec_command(CLI::App& app);
 command_action add_run_command(CLI::App& app);
+command_action add_record_command(CLI::App& app);  // record_command.cpp
+command_action add_replay_command(CLI::App& app);  // replay_command.cpp
+command_action add_trace_command(CLI::App& app);   // trace_command.cpp: gen/import/dump/info/verify
 
 }  // namespace vm::harness

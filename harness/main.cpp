@@ -16,6 +16,9 @@ int main(int argc, char** argv) {
 
   const auto exec = vm::harness::add_exec_command(app);
   const auto run = vm::harness::add_run_command(app);
+  const auto record = vm::harness::add_record_command(app);
+  const auto replay = vm::harness::add_replay_command(app);
+  const auto trace = vm::harness::add_trace_command(app);
 
   try {
     app.parse(argc, argv);
@@ -26,6 +29,9 @@ int main(int argc, char** argv) {
   try {
     if (app.got_subcommand("exec")) return exec();
     if (app.got_subcommand("run")) return run();
+    if (app.got_subcommand("record")) return record();
+    if (app.got_subcommand("replay")) return replay();
+    if (app.got_subcommand("trace")) return trace();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "vmbench: %s\n", e.what());
     return vm::harness::kExitBadInput;

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -37,6 +38,17 @@ std::vector<std::string> split_words(const std::string& s) {
 std::string temp_dir() {
   const char* d = std::getenv("TMPDIR");
   return d ? d : "/tmp";
+}
+
+scratch_dir::scratch_dir() {
+  path_ = temp_dir() + "/vmbench-test-XXXXXX";
+  if (::mkdtemp(path_.data()) == nullptr)
+    FAIL("cannot create a scratch directory under " << temp_dir());
+}
+
+scratch_dir::~scratch_dir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
 }
 
 child_result run_child(const std::vector<std::string>& argv) {

@@ -17,6 +17,21 @@ struct child_result {
 // The directory for temporary files ($TMPDIR or /tmp).
 std::string temp_dir();
 
+// A new, empty directory under temp_dir(), removed with its contents when
+// the returned object goes out of scope.
+class scratch_dir {
+ public:
+  scratch_dir();
+  ~scratch_dir();
+  scratch_dir(const scratch_dir&) = delete;
+  scratch_dir& operator=(const scratch_dir&) = delete;
+  const std::string& path() const noexcept { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
 // Runs argv (argv[0] is a path) with stdin from /dev/null and stdout/stderr
 // captured. A child that cannot be started fails the current test.
 child_result run_child(const std::vector<std::string>& argv);

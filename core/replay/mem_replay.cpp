@@ -1,0 +1,1 @@
+// mem_replay.cpp - being written.

@@ -1,0 +1,1 @@
+// generators.cpp - being written.

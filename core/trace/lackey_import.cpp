@@ -1,0 +1,1 @@
+// lackey_import.cpp - being written.

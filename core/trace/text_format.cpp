@@ -1,0 +1,1 @@
+// text_format.cpp - being written.
