@@ -12,6 +12,7 @@
 
 #include <cstdint>
 
+#include "cpu/access_log.h"
 #include "cpu/block_cache.h"
 #include "cpu/guest_state.h"
 #include "mmu/mmu.h"
@@ -23,6 +24,7 @@ enum class run_reason : uint8_t {
   kTrap,              // user emulation: exception from U-mode, see cause/tval
   kHostCall,          // HTIF tohost written
   kDoubleFault,       // the trap vector itself cannot be fetched
+  kLogFull,           // the access log needs draining (pc is at a block boundary)
 };
 
 struct run_result {
@@ -47,6 +49,9 @@ class hart {
   // blocks, so it may overshoot by less than one block), or something in
   // run_reason happens.
   run_result run(uint64_t max_instructions) noexcept;
+  // The same, appending every executed block and data access to `log`
+  // (access_log.h); returns kLogFull when it must be drained.
+  run_result run(uint64_t max_instructions, access_log& log) noexcept;
 
   // Delivers an exception to the guest as the privileged spec describes
   // (delegation through medeleg, xepc/xcause/xtval, mstatus stacking).
@@ -70,6 +75,8 @@ class hart {
   hart_counters counters() const noexcept;
 
  private:
+  template <bool kLogged>
+  run_result run_blocks(uint64_t max_instructions, access_log* log) noexcept;
   block* translate_block(uint64_t pc, const void* const* handlers, run_result& fault) noexcept;
   bool csr_accessible(uint32_t number, bool write) const noexcept;
   void set_privilege(privilege p) noexcept;
@@ -77,6 +84,9 @@ class hart {
   mmu::mmu& mmu_;
   guest_state& state_;
   block_cache blocks_;
+  // The dispatch table whose handler addresses the cached blocks hold: the
+  // logged and plain interpreters each have their own.
+  const void* const* blocks_dispatch_ = nullptr;
   bool user_emulation_ = false;
   uint64_t traps_ = 0;
 };

@@ -219,6 +219,15 @@ block* hart::translate_block(uint64_t pc, const void* const* handlers, run_resul
 }
 
 run_result hart::run(uint64_t max_instructions) noexcept {
+  return run_blocks<false>(max_instructions, nullptr);
+}
+
+run_result hart::run(uint64_t max_instructions, access_log& log) noexcept {
+  return run_blocks<true>(max_instructions, &log);
+}
+
+template <bool kLogged>
+run_result hart::run_blocks(uint64_t max_instructions, access_log* log) noexcept {
   guest_state& s = state_;
   uint64_t* const x = s.x;
   mmu::mmu& memory = mmu_;  // a local, so its address stays in a register
@@ -240,6 +249,11 @@ run_result hart::run(uint64_t max_instructions) noexcept {
       &&op_kCount,
   };
   static_assert(sizeof kDispatch / sizeof kDispatch[0] == static_cast<size_t>(op::kCount) + 1);
+  if (blocks_dispatch_ != kDispatch) {
+    // Cached blocks hold the other interpreter's handler addresses.
+    blocks_.flush();
+    blocks_dispatch_ = kDispatch;
+  }
 
   // The block that just ended in a plain control transfer (branch, jump,
   // fall-through), or nullptr after anything that may have changed the
@@ -248,6 +262,13 @@ run_result hart::run(uint64_t max_instructions) noexcept {
   block* from = nullptr;
   uint64_t pc = s.pc;
   while (s.instret < limit) {
+    if constexpr (kLogged) {
+      if (!log->has_room_for_block()) {
+        s.pc = pc;
+        result.reason = run_reason::kLogFull;
+        return result;
+      }
+    }
     const block::successor_link* link = from != nullptr ? from->successor(pc) : nullptr;
     block* b = link != nullptr ? link->target : nullptr;
     if (link == nullptr || !link->same_page) {
@@ -289,35 +310,65 @@ run_result hart::run(uint64_t max_instructions) noexcept {
     // last instruction (a trap, a host call) gives back the rest.
     s.instret += b->count;
     const threaded_instruction* const first = b->code;
+    [[maybe_unused]] access_log::entry* block_entry = nullptr;
+    if constexpr (kLogged) {
+      const isa::decoded_instruction& last = first[b->count - 1].insn;
+      block_entry = log->next;
+      log->add(b->pc, b->count, static_cast<uint16_t>(last.pc_offset + last.length),
+               access_log::kind::kBlock);
+    }
     const threaded_instruction* ip = first;
     const uint64_t block_pc = b->pc;
     uint64_t next = 0;
     exception cause = exception::kIllegalInstruction;
     uint64_t tval = 0;
 
-#define VM_LOAD(type)                                                                    \
-  do {                                                                                   \
-    type v;                                                                              \
-    if (memory.load<type>(x[ip->insn.rs1] + ip->insn.imm, v) != mmu::access_status::kOk) \
-      goto memory_fault;                                                                 \
-    x[ip->insn.rd] = static_cast<uint64_t>(static_cast<int64_t>(v));                     \
+// On an early exit, the block's log entry shrinks to what retired (and
+// goes, if nothing did: then nothing was logged after it either).
+#define VM_LOG_BLOCK(retired, byte_count)                       \
+  do {                                                          \
+    if constexpr (kLogged) {                                    \
+      if ((retired) > 0) {                                      \
+        block_entry->size = static_cast<uint32_t>(retired);     \
+        block_entry->bytes = static_cast<uint16_t>(byte_count); \
+      } else {                                                  \
+        log->next = block_entry;                                \
+      }                                                         \
+    }                                                           \
   } while (0)
-#define VM_LOADU(type)                                                                   \
-  do {                                                                                   \
-    type v;                                                                              \
-    if (memory.load<type>(x[ip->insn.rs1] + ip->insn.imm, v) != mmu::access_status::kOk) \
-      goto memory_fault;                                                                 \
-    x[ip->insn.rd] = v;                                                                  \
+// Logged runs record each data access once it has succeeded (a faulting
+// access is retried after the fault is served, and logged then).
+#define VM_LOG(address, size, access)                                            \
+  do {                                                                           \
+    if constexpr (kLogged) log->add(address, size, 0, access_log::kind::access); \
   } while (0)
-#define VM_STORE(type)                                                                          \
-  do {                                                                                          \
-    const mmu::access_status st =                                                               \
-        memory.store<type>(x[ip->insn.rs1] + ip->insn.imm, static_cast<type>(x[ip->insn.rs2])); \
-    if (st != mmu::access_status::kOk) [[unlikely]] {                                           \
-      if (st == mmu::access_status::kFault) goto memory_fault;                                  \
-      next = VM_PC + ip->insn.length;                                                           \
-      goto host_call;                                                                           \
-    }                                                                                           \
+#define VM_LOAD(type)                                                                \
+  do {                                                                               \
+    type v;                                                                          \
+    const uint64_t address = x[ip->insn.rs1] + ip->insn.imm;                         \
+    if (memory.load<type>(address, v) != mmu::access_status::kOk) goto memory_fault; \
+    VM_LOG(address, sizeof(type), kRead);                                            \
+    x[ip->insn.rd] = static_cast<uint64_t>(static_cast<int64_t>(v));                 \
+  } while (0)
+#define VM_LOADU(type)                                                               \
+  do {                                                                               \
+    type v;                                                                          \
+    const uint64_t address = x[ip->insn.rs1] + ip->insn.imm;                         \
+    if (memory.load<type>(address, v) != mmu::access_status::kOk) goto memory_fault; \
+    VM_LOG(address, sizeof(type), kRead);                                            \
+    x[ip->insn.rd] = v;                                                              \
+  } while (0)
+#define VM_STORE(type)                                                                             \
+  do {                                                                                             \
+    const uint64_t address = x[ip->insn.rs1] + ip->insn.imm;                                       \
+    const mmu::access_status st = memory.store<type>(address, static_cast<type>(x[ip->insn.rs2])); \
+    if (st != mmu::access_status::kOk) [[unlikely]] {                                              \
+      if (st == mmu::access_status::kFault) goto memory_fault;                                     \
+      VM_LOG(address, sizeof(type), kWrite);                                                       \
+      next = VM_PC + ip->insn.length;                                                              \
+      goto host_call;                                                                              \
+    }                                                                                              \
+    VM_LOG(address, sizeof(type), kWrite);                                                         \
   } while (0)
 #define VM_BRANCH(cond)                                             \
   do {                                                              \
@@ -504,6 +555,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
         int32_t* p = nullptr;
         if (memory.atomic_pointer<int32_t>(VM_RS1, true, p) != mmu::access_status::kOk)
           goto memory_fault;
+        VM_LOG(VM_RS1, 4, kRead);
         x[ip->insn.rd] = static_cast<uint64_t>(static_cast<int64_t>(*p));
         s.reservation = VM_RS1;
         VM_NEXT;
@@ -512,6 +564,7 @@ run_result hart::run(uint64_t max_instructions) noexcept {
         uint64_t* p = nullptr;
         if (memory.atomic_pointer<uint64_t>(VM_RS1, true, p) != mmu::access_status::kOk)
           goto memory_fault;
+        VM_LOG(VM_RS1, 8, kRead);
         x[ip->insn.rd] = *p;
         s.reservation = VM_RS1;
         VM_NEXT;
@@ -521,7 +574,10 @@ run_result hart::run(uint64_t max_instructions) noexcept {
         if (memory.atomic_pointer<uint32_t>(VM_RS1, false, p) != mmu::access_status::kOk)
           goto memory_fault;
         const bool success = s.reservation == VM_RS1;
-        if (success) *p = static_cast<uint32_t>(VM_RS2);
+        if (success) {
+          VM_LOG(VM_RS1, 4, kWrite);
+          *p = static_cast<uint32_t>(VM_RS2);
+        }
         s.reservation = kNoReservation;
         x[ip->insn.rd] = success ? 0 : 1;
         VM_NEXT;
@@ -531,7 +587,10 @@ run_result hart::run(uint64_t max_instructions) noexcept {
         if (memory.atomic_pointer<uint64_t>(VM_RS1, false, p) != mmu::access_status::kOk)
           goto memory_fault;
         const bool success = s.reservation == VM_RS1;
-        if (success) *p = VM_RS2;
+        if (success) {
+          VM_LOG(VM_RS1, 8, kWrite);
+          *p = VM_RS2;
+        }
         s.reservation = kNoReservation;
         x[ip->insn.rd] = success ? 0 : 1;
         VM_NEXT;
@@ -540,6 +599,8 @@ run_result hart::run(uint64_t max_instructions) noexcept {
         uint32_t* p = nullptr;
         if (memory.atomic_pointer<uint32_t>(VM_RS1, false, p) != mmu::access_status::kOk)
           goto memory_fault;
+        VM_LOG(VM_RS1, 4, kRead);
+        VM_LOG(VM_RS1, 4, kWrite);
         const uint32_t old = *p;
         *p = amo_apply<uint32_t>(ip->insn.operation, old, static_cast<uint32_t>(VM_RS2));
         x[ip->insn.rd] = sext32(old);
@@ -549,6 +610,8 @@ run_result hart::run(uint64_t max_instructions) noexcept {
         uint64_t* p = nullptr;
         if (memory.atomic_pointer<uint64_t>(VM_RS1, false, p) != mmu::access_status::kOk)
           goto memory_fault;
+        VM_LOG(VM_RS1, 8, kRead);
+        VM_LOG(VM_RS1, 8, kWrite);
         const uint64_t old = *p;
         *p = amo_apply<uint64_t>(ip->insn.operation, old, VM_RS2);
         x[ip->insn.rd] = old;
@@ -598,16 +661,23 @@ run_result hart::run(uint64_t max_instructions) noexcept {
     s.instret -= b->count - static_cast<uint64_t>(ip - first);
     s.pc = VM_PC;
     if (user_emulation_ && s.priv == privilege::kUser) {
-      if (cause == exception::kEcallFromUser) ++s.instret;
+      if (cause == exception::kEcallFromUser) {
+        ++s.instret;
+        VM_LOG_BLOCK(ip - first + 1, ip->insn.pc_offset + ip->insn.length);
+      } else {
+        VM_LOG_BLOCK(ip - first, ip->insn.pc_offset);
+      }
       result.reason = run_reason::kTrap;
       result.cause = cause;
       result.tval = tval;
       return result;
     }
+    VM_LOG_BLOCK(ip - first, ip->insn.pc_offset);
     take_trap(cause, tval);
     pc = s.pc;
     continue;
   host_call:
+    VM_LOG_BLOCK(ip - first + 1, ip->insn.pc_offset + ip->insn.length);
     s.instret -= b->count - static_cast<uint64_t>(ip - first) - 1;
     s.pc = next;
     result.reason = run_reason::kHostCall;
@@ -623,6 +693,8 @@ run_result hart::run(uint64_t max_instructions) noexcept {
     s.pc = pc = next;
   }
 #undef VM_PC
+#undef VM_LOG
+#undef VM_LOG_BLOCK
   result.reason = run_reason::kInstructionLimit;
   return result;
 }

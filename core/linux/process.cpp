@@ -207,12 +207,14 @@ void process::split_at(uint64_t address) {
 process::change process::add_region(uint64_t start, uint64_t end, uint64_t flags) {
   const change c = remove_range(start, end);
   regions_[start] = region{end, flags};
+  ++map_generation_;
   return c;
 }
 
 // Forgets the regions in [start, end) and unmaps their pages.
 process::change process::remove_range(uint64_t start, uint64_t end) {
   change c;
+  ++map_generation_;
   split_at(start);
   split_at(end);
   for (auto it = regions_.lower_bound(start); it != regions_.end() && it->first < end;) {
@@ -343,8 +345,12 @@ exit_info process::run(uint64_t max_instructions) {
                         " reached at pc " + hex(state_.pc);
       return info;
     }
-    const cpu::run_result r = hart_.run(stop_at - state_.instret);
-    if (r.reason == cpu::run_reason::kInstructionLimit) continue;
+    cpu::access_log* log = observer_ != nullptr ? observer_->log() : nullptr;
+    const cpu::run_result r = log != nullptr ? hart_.run(stop_at - state_.instret, *log)
+                                             : hart_.run(stop_at - state_.instret);
+    if (log != nullptr) observer_->drain(*log);
+    if (r.reason == cpu::run_reason::kInstructionLimit || r.reason == cpu::run_reason::kLogFull)
+      continue;
     if (r.reason != cpu::run_reason::kTrap) {
       return fatal(kSigSegv, "unexpected machine event at pc " + hex(state_.pc));
     }
@@ -353,8 +359,10 @@ exit_info process::run(uint64_t max_instructions) {
         ++counters_.syscalls;
         const uint64_t args[6] = {state_.x[10], state_.x[11], state_.x[12],
                                   state_.x[13], state_.x[14], state_.x[15]};
+        syscall_input_.clear();
         const int64_t ret = syscall(state_.x[17], args);
         if (exited_) break;
+        if (observer_ != nullptr) observer_->syscall_done(state_.x[17], args, ret, syscall_input_);
         state_.x[10] = static_cast<uint64_t>(ret);
         state_.pc += 4;  // ecall has no compressed form
         break;
@@ -390,6 +398,34 @@ exit_info process::run(uint64_t max_instructions) {
   }
   info.status = exit_status_;
   return info;
+}
+
+}  // namespace vm::linux_abi
+
+namespace vm::linux_abi {
+
+void process::for_each_mapped_page(
+    const std::function<void(uint64_t vaddr, const uint8_t* bytes)>& visit) const {
+  for (const auto& [start, r] : regions_) {
+    for (uint64_t page = start; page < r.end; page += mem::kPageSize) {
+      const std::optional<uint64_t> pte = tables_.lookup(page);
+      if (!pte) continue;
+      visit(page, ram_.host(mmu::sv39::pte::ppn(*pte) << mmu::sv39::kPageShift));
+    }
+  }
+}
+
+std::vector<process::mapped_range> process::mapped_ranges() const {
+  std::vector<mapped_range> out;
+  for (const auto& [start, r] : regions_) {
+    if (r.pte_flags == 0) continue;
+    if (!out.empty() && out.back().end == start && out.back().pte_flags == r.pte_flags) {
+      out.back().end = r.end;
+    } else {
+      out.push_back({start, r.end, r.pte_flags});
+    }
+  }
+  return out;
 }
 
 }  // namespace vm::linux_abi

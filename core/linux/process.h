@@ -11,8 +11,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -47,6 +49,31 @@ struct process_counters {
   uint64_t demand_faults = 0;  // page faults served by mapping a page
 };
 
+// Hooks through which a run is recorded or replayed (core/record). All are
+// on cold paths: per system call, and when the access log fills.
+class process_observer {
+ public:
+  virtual ~process_observer() = default;
+  // Non-null: run() logs every block and data access here, and calls
+  // drain() whenever the hart stops (the log is full, a system call, a
+  // fault, the end), so the log and syscall_done() come in program order.
+  virtual cpu::access_log* log() noexcept { return nullptr; }
+  virtual void drain(cpu::access_log& log) { log.clear(); }
+  // After each system call the guest made (not exit): its number, result,
+  // and the bytes it delivered into guest memory from outside (read()).
+  virtual void syscall_done(uint64_t /*number*/, const uint64_t* /*args*/, int64_t /*result*/,
+                            const std::vector<uint8_t>& /*input*/) {}
+  // Replay: serve read() from the recording instead of the host: fill
+  // `data` (at most `length` bytes) and return the result.
+  virtual std::optional<int64_t> replay_read(int64_t /*fd*/, uint64_t /*length*/,
+                                             std::vector<uint8_t>& /*data*/) {
+    return std::nullopt;
+  }
+  // Replay: the guest's output is not written to the host (write() and
+  // writev() still read guest memory and return the full length).
+  virtual bool discard_output() const noexcept { return false; }
+};
+
 class process {
  public:
   static constexpr uint64_t kRamBase = 0x80000000;
@@ -61,6 +88,23 @@ class process {
 
   // Runs until the guest exits, a fatal signal, or max_instructions retire.
   exit_info run(uint64_t max_instructions = UINT64_MAX);
+
+  // Not owned; null for a plain run.
+  void set_observer(process_observer* observer) noexcept { observer_ = observer; }
+
+  // Every mapped page in ascending virtual address order, with its bytes
+  // (for the memory digest of a recorded run).
+  void for_each_mapped_page(
+      const std::function<void(uint64_t vaddr, const uint8_t* bytes)>& visit) const;
+  // The mapped ranges and their permissions (sv39 pte R/W/X bits), merged.
+  struct mapped_range {
+    uint64_t start = 0, end = 0;
+    uint64_t pte_flags = 0;
+  };
+  std::vector<mapped_range> mapped_ranges() const;
+  // Changes whenever the mapped ranges or their permissions change.
+  uint64_t map_generation() const noexcept { return map_generation_; }
+  bool exited() const noexcept { return exited_; }
 
   cpu::hart& hart() noexcept { return hart_; }
   cpu::guest_state& state() noexcept { return state_; }
@@ -134,6 +178,9 @@ class process {
   uint64_t random_state_ = 0;
   std::vector<int> fds_;  // guest fd -> host fd (-1: closed)
   std::set<uint64_t> reported_syscalls_;
+  process_observer* observer_ = nullptr;
+  uint64_t map_generation_ = 0;
+  std::vector<uint8_t> syscall_input_;  // what the current read() delivered
   bool exited_ = false;
   int exit_status_ = 0;
   process_counters counters_;

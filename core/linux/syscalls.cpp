@@ -247,6 +247,7 @@ int64_t process::sys_mprotect(uint64_t address, uint64_t length, uint64_t prot) 
   for (auto it = regions_.lower_bound(address); it != regions_.end() && it->first < end; ++it) {
     const bool was_code = (it->second.pte_flags & pte::kExecute) != 0;
     it->second.pte_flags = flags;
+    ++map_generation_;
     for (uint64_t page = it->first; page < it->second.end; page += mem::kPageSize) {
       if (!tables_.lookup(page)) continue;
       c.mapped_pages = true;
@@ -266,9 +267,17 @@ int64_t process::sys_read(int64_t fd, uint64_t buffer, uint64_t length) {
   const int host = host_fd(fd);
   if (host < 0) return -EBADF;
   std::vector<uint8_t> data(std::min<uint64_t>(length, 1 << 20));
-  const ssize_t n = ::read(host, data.data(), data.size());
-  if (n < 0) return -errno;
+  ssize_t n;
+  if (std::optional<int64_t> replayed;
+      observer_ != nullptr && (replayed = observer_->replay_read(fd, data.size(), data))) {
+    if (*replayed < 0) return *replayed;
+    n = static_cast<ssize_t>(std::min<uint64_t>(static_cast<uint64_t>(*replayed), data.size()));
+  } else {
+    n = ::read(host, data.data(), data.size());
+    if (n < 0) return -errno;
+  }
   if (!copy_to_guest(buffer, data.data(), static_cast<uint64_t>(n))) return -EFAULT;
+  syscall_input_.assign(data.begin(), data.begin() + n);
   return n;
 }
 
@@ -286,7 +295,8 @@ int64_t process::sys_write(int64_t fd, uint64_t buffer, uint64_t length) {
     if (!copy_from_guest(buffer + done, data.data(), chunk)) {
       return done > 0 ? static_cast<int64_t>(done) : -EFAULT;
     }
-    for (uint64_t written = 0; written < chunk;) {
+    const bool discard = observer_ != nullptr && observer_->discard_output();
+    for (uint64_t written = discard ? chunk : 0; written < chunk;) {
       const ssize_t n = ::write(host, data.data() + written, chunk - written);
       if (n < 0) {
         if (errno == EINTR) continue;
