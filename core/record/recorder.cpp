@@ -4,10 +4,13 @@
 
 #include <array>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "common/format.h"
 #include "linux/process.h"
@@ -32,11 +35,13 @@ class recording_observer final : public linux_abi::process_observer {
  public:
   recording_observer(const linux_abi::process& proc, trace::trace_writer* exec,
                      trace::trace_writer* mem)
-      : proc_(proc), exec_(exec), mem_(mem), buffer_(kLogEntries) {
-    log_.begin = log_.next = buffer_.data();
-    log_.end = buffer_.data() + buffer_.size();
+      : proc_(proc), exec_(exec), mem_(mem) {
+    for (auto& b : buffers_) b.resize(kLogEntries);
+    use_buffer(0);
     note_mappings();
+    worker_ = std::thread([this] { encode_loop(); });
   }
+  ~recording_observer() override { stop(); }
 
   // Every range mapped at any time during the window (the mem trace's page
   // map must cover memory the program unmapped before it ended).
@@ -76,40 +81,42 @@ class recording_observer final : public linux_abi::process_observer {
 
   cpu::access_log* log() noexcept override { return &log_; }
 
+  // Hands the filled buffer to the encoding thread and lets the hart fill
+  // the other one: interpretation and encoding overlap on two cores.
   void drain(cpu::access_log& log) override {
     note_mappings();
-    for (const cpu::access_log::entry* e = log.begin; e != log.next; ++e) {
-      trace::record r;
-      r.address = e->address;
-      r.size = e->size;
-      r.type = static_cast<trace::record_type>(e->type);
-      if (e->type == cpu::access_log::kind::kBlock) {
-        ++report_.blocks;
-        if (exec_ != nullptr) keep(exec_->append(r));
-        if (mem_ != nullptr) {
-          r.type = trace::record_type::kFetch;
-          r.size = e->bytes;
-          keep(mem_->append(r));
-        }
-        continue;
-      }
-      ++(e->type == cpu::access_log::kind::kRead ? report_.reads : report_.writes);
-      if (exec_ != nullptr) keep(exec_->append(r));
-      if (mem_ != nullptr) keep(mem_->append(r));
-    }
-    log.clear();
+    if (log.size() == 0) return;
+    std::unique_lock lock(mutex_);
+    idle_.wait(lock, [&] { return pending_ == nullptr; });
+    pending_ = log.begin;
+    pending_end_ = log.next;
+    lock.unlock();
+    work_.notify_one();
+    use_buffer(current_ ^ 1);
   }
 
   void syscall_done(uint64_t number, const uint64_t*, int64_t result,
                     const std::vector<uint8_t>& input) override {
     ++report_.syscalls;
     if (exec_ == nullptr) return;
+    wait_idle();  // the accesses before the call are written first
     trace::record r;
     r.type = trace::record_type::kSyscall;
     r.address = number;
     r.value = static_cast<uint64_t>(result);
     r.size = static_cast<uint32_t>(input.size());
     keep(exec_->append(r, input.data()));
+  }
+
+  // Waits for the encoder to finish everything handed to it and stops it.
+  void stop() {
+    {
+      std::unique_lock lock(mutex_);
+      idle_.wait(lock, [&] { return pending_ == nullptr; });
+      stopping_ = true;
+    }
+    work_.notify_one();
+    if (worker_.joinable()) worker_.join();
   }
 
   // The first error a writer reported (writing stops being useful then,
@@ -124,13 +131,74 @@ class recording_observer final : public linux_abi::process_observer {
     if (e && !error_) error_ = std::move(e);
   }
 
+  void use_buffer(unsigned i) {
+    current_ = i;
+    log_.begin = log_.next = buffers_[i].data();
+    log_.end = buffers_[i].data() + buffers_[i].size();
+  }
+
+  void wait_idle() {
+    std::unique_lock lock(mutex_);
+    idle_.wait(lock, [&] { return pending_ == nullptr; });
+  }
+
+  void encode_loop() {
+    for (;;) {
+      const cpu::access_log::entry *begin, *end;
+      {
+        std::unique_lock lock(mutex_);
+        work_.wait(lock, [&] { return pending_ != nullptr || stopping_; });
+        if (pending_ == nullptr) return;
+        begin = pending_;
+        end = pending_end_;
+      }
+      encode(begin, end);
+      {
+        std::lock_guard lock(mutex_);
+        pending_ = nullptr;
+      }
+      idle_.notify_all();
+    }
+  }
+
+  void encode(const cpu::access_log::entry* begin, const cpu::access_log::entry* end) {
+    for (const cpu::access_log::entry* e = begin; e != end; ++e) {
+      trace::record r;
+      r.address = e->address;
+      r.size = e->size;
+      r.type = static_cast<trace::record_type>(e->type);
+      if (e->type == cpu::access_log::kind::kBlock) {
+        ++report_.blocks;
+        if (exec_ != nullptr) exec_->push(r);
+        if (mem_ != nullptr) {
+          r.type = trace::record_type::kFetch;
+          r.size = e->bytes;
+          mem_->push(r);
+        }
+        continue;
+      }
+      ++(e->type == cpu::access_log::kind::kRead ? report_.reads : report_.writes);
+      if (exec_ != nullptr) exec_->push(r);
+      if (mem_ != nullptr) mem_->push(r);
+    }
+  }
+
   const linux_abi::process& proc_;
   trace::trace_writer* exec_;
   trace::trace_writer* mem_;
   std::set<std::array<uint64_t, 3>> ranges_;  // start, end, pte flags
   uint64_t seen_generation_ = ~0ull;
-  std::vector<cpu::access_log::entry> buffer_;
+  std::vector<cpu::access_log::entry> buffers_[2];
+  unsigned current_ = 0;  // the buffer the hart fills
   cpu::access_log log_;
+  // Hand-off to the encoding thread: [pending_, pending_end_) is being
+  // encoded while pending_ is not null.
+  std::mutex mutex_;
+  std::condition_variable work_, idle_;
+  const cpu::access_log::entry* pending_ = nullptr;
+  const cpu::access_log::entry* pending_end_ = nullptr;
+  bool stopping_ = false;
+  std::thread worker_;
   error error_;
   record_report report_;
 };
@@ -214,6 +282,7 @@ result<record_report> record_program(const record_options& options) {
   const auto t0 = std::chrono::steady_clock::now();
   const linux_abi::exit_info info = proc.run(options.window);
   proc.set_observer(nullptr);
+  observer.stop();
   VM_PROPAGATE(observer.take_error());
 
   record_report report = observer.report();

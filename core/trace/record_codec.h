@@ -48,53 +48,86 @@ inline int64_t unzigzag(uint64_t v) noexcept {
   return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
 }
 
-// ---- encoding: appends to `out` (which the caller keeps reserved) ----
+// ---- encoding: writes at `out`, which has room for kMaxEncodedRecord bytes
+// (plus the payload), and returns the end ----
 
-inline void put_varint(std::vector<uint8_t>& out, uint64_t v) {
+// The longest encoding of a record without payload: tag, cpu (3 bytes),
+// size (5) and a 10-byte address delta.
+inline constexpr size_t kMaxEncodedRecord = 1 + 3 + 5 + 10;
+
+[[gnu::always_inline]] inline uint8_t* put_varint(uint8_t* out, uint64_t v) noexcept {
   while (v >= 0x80) {
-    out.push_back(static_cast<uint8_t>(v) | 0x80);
+    *out++ = static_cast<uint8_t>(v) | 0x80;
     v >>= 7;
   }
-  out.push_back(static_cast<uint8_t>(v));
+  *out++ = static_cast<uint8_t>(v);
+  return out;
+}
+
+inline void put_varint(std::vector<uint8_t>& out, uint64_t v) {
+  uint8_t buf[10];
+  out.insert(out.end(), buf, put_varint(buf, v));
 }
 
 // Encodes an access or block record.
-inline void encode_record(codec_state& state, const record& r, std::vector<uint8_t>& out) {
+[[gnu::always_inline]] inline uint8_t* encode_record(codec_state& state, const record& r,
+                                                     uint8_t* out) noexcept {
+  // Tag bits for an access of 0..8 bytes (0xff: the size needs a varint).
+  static constexpr uint8_t kSizeBits[9] = {
+      0xff, 0 << kTagSizeShift, 1 << kTagSizeShift, 0xff, 2 << kTagSizeShift, 0xff, 0xff,
+      0xff, 3 << kTagSizeShift};
   uint8_t tag = static_cast<uint8_t>(r.type);
-  const bool explicit_size =
-      r.type != record_type::kBlock && r.size != 1 && r.size != 2 && r.size != 4 && r.size != 8;
-  if (r.type != record_type::kBlock) {
-    tag |= explicit_size ? kTagExplicitSize
-                         : static_cast<uint8_t>(__builtin_ctz(r.size) << kTagSizeShift);
+  bool explicit_size = r.type == record_type::kBlock;
+  if (!explicit_size) {
+    const uint8_t bits = r.size <= 8 ? kSizeBits[r.size] : 0xff;
+    explicit_size = bits == 0xff;
+    tag |= explicit_size ? kTagExplicitSize : bits;
   }
   const bool cpu_changed = r.cpu != state.cpu;
   if (cpu_changed) tag |= kTagCpu;
-  out.push_back(tag);
+  *out++ = tag;
   if (cpu_changed) {
-    put_varint(out, r.cpu);
+    out = put_varint(out, r.cpu);
     state.cpu = r.cpu;
   }
-  if (explicit_size || r.type == record_type::kBlock) put_varint(out, r.size);
+  if (explicit_size) out = put_varint(out, r.size);
   uint64_t& previous = state.previous[r.cpu & 7][codec_state::stream(r.type)];
-  put_varint(out, zigzag(static_cast<int64_t>(r.address - previous)));
+  out = put_varint(out, zigzag(static_cast<int64_t>(r.address - previous)));
   previous = r.address;
+  return out;
 }
 
 // Encodes a syscall or blob record and its r.size payload bytes.
-inline void encode_payload_record(codec_state& state, const record& r, const uint8_t* payload,
-                                  std::vector<uint8_t>& out) {
+inline uint8_t* encode_payload_record(codec_state& state, const record& r, const uint8_t* payload,
+                                      uint8_t* out) noexcept {
   uint8_t tag = static_cast<uint8_t>(r.type);
   const bool cpu_changed = r.cpu != state.cpu;
   if (cpu_changed) tag |= kTagCpu;
-  out.push_back(tag);
+  *out++ = tag;
   if (cpu_changed) {
-    put_varint(out, r.cpu);
+    out = put_varint(out, r.cpu);
     state.cpu = r.cpu;
   }
-  put_varint(out, r.address);
-  if (r.type == record_type::kSyscall) put_varint(out, zigzag(static_cast<int64_t>(r.value)));
-  put_varint(out, r.size);
-  if (r.size > 0) out.insert(out.end(), payload, payload + r.size);
+  out = put_varint(out, r.address);
+  if (r.type == record_type::kSyscall) out = put_varint(out, zigzag(static_cast<int64_t>(r.value)));
+  out = put_varint(out, r.size);
+  if (r.size > 0) std::memcpy(out, payload, r.size);
+  return out + r.size;
+}
+
+// The same, appending to a vector (tests and tools; the writer uses the
+// pointer forms).
+inline void encode_record(codec_state& state, const record& r, std::vector<uint8_t>& out) {
+  const size_t n = out.size();
+  out.resize(n + kMaxEncodedRecord);
+  out.resize(static_cast<size_t>(encode_record(state, r, out.data() + n) - out.data()));
+}
+inline void encode_payload_record(codec_state& state, const record& r, const uint8_t* payload,
+                                  std::vector<uint8_t>& out) {
+  const size_t n = out.size();
+  out.resize(n + kMaxEncodedRecord + r.size);
+  out.resize(
+      static_cast<size_t>(encode_payload_record(state, r, payload, out.data() + n) - out.data()));
 }
 
 // ---- decoding ----

@@ -71,7 +71,7 @@ result<std::unique_ptr<trace_writer>> trace_writer::create(const std::string& pa
   if (w->zstd_ == nullptr) return error{error_code::kOutOfMemory, "zstd: cannot allocate"};
   ZSTD_CCtx_setParameter(static_cast<ZSTD_CCtx*>(w->zstd_), ZSTD_c_compressionLevel,
                          options.compression_level);
-  w->buffer_.reserve(1 << 20);
+  w->buffer_.resize(options.records_per_chunk * kMaxEncodedRecord);
   return w;
 }
 
@@ -90,10 +90,14 @@ error trace_writer::append(const record& r, const uint8_t* payload) {
                  "payload of " + std::to_string(r.size) + " bytes exceeds the format's limit"};
   // A record never spans chunks: start a new one if this payload would
   // push the chunk past the readers' limit.
-  if (chunk_records_ > 0 && buffer_.size() + r.size + 64 > kMaxChunkBytes)
-    VM_PROPAGATE(flush_chunk());
-  encode_payload_record(state_, r, payload, buffer_);
-  if (++chunk_records_ == options_.records_per_chunk || buffer_.size() > kMaxChunkBytes / 2)
+  if (chunk_records_ > 0 && used_ + r.size + 64 > kMaxChunkBytes) VM_PROPAGATE(flush_chunk());
+  // Room for the payload, and for a full chunk of plain records after it.
+  const size_t need = used_ + kMaxEncodedRecord + r.size +
+                      (options_.records_per_chunk - chunk_records_) * kMaxEncodedRecord;
+  if (buffer_.size() < need) buffer_.resize(need);
+  used_ = static_cast<size_t>(encode_payload_record(state_, r, payload, buffer_.data() + used_) -
+                              buffer_.data());
+  if (++chunk_records_ == options_.records_per_chunk || used_ > kMaxChunkBytes / 2)
     return flush_chunk();
   return error::ok();
 }
@@ -115,17 +119,17 @@ error trace_writer::write_at(uint64_t offset, const void* data, size_t size) {
 
 error trace_writer::flush_chunk() {
   if (chunk_records_ == 0) return error::ok();
-  compressed_.resize(ZSTD_compressBound(buffer_.size()));
+  compressed_.resize(ZSTD_compressBound(used_));
   const size_t n = ZSTD_compress2(static_cast<ZSTD_CCtx*>(zstd_), compressed_.data(),
-                                  compressed_.size(), buffer_.data(), buffer_.size());
+                                  compressed_.size(), buffer_.data(), used_);
   if (ZSTD_isError(n)) return error{error_code::kIo, path_ + ": zstd: " + ZSTD_getErrorName(n)};
   chunk_header h{};
   h.magic = kChunkMagic;
   h.record_count = chunk_records_;
   h.compressed_size = static_cast<uint32_t>(n);
-  h.uncompressed_size = static_cast<uint32_t>(buffer_.size());
+  h.uncompressed_size = static_cast<uint32_t>(used_);
   h.first_record = first_record_;
-  h.checksum = checksum64(buffer_.data(), buffer_.size());
+  h.checksum = checksum64(buffer_.data(), used_);
   VM_PROPAGATE(write_at(offset_, &h, sizeof h));
   VM_PROPAGATE(write_at(offset_ + sizeof h, compressed_.data(), n));
   index_.push_back(index_entry{offset_, first_record_, chunk_records_, h.compressed_size,
@@ -133,12 +137,22 @@ error trace_writer::flush_chunk() {
   offset_ += sizeof h + n;
   first_record_ += chunk_records_;
   chunk_records_ = 0;
-  buffer_.clear();
+  used_ = 0;
+  if (buffer_.size() > options_.records_per_chunk * kMaxEncodedRecord) {
+    buffer_.resize(options_.records_per_chunk * kMaxEncodedRecord);  // after a large payload
+    buffer_.shrink_to_fit();
+  }
   state_.reset();
   return error::ok();
 }
 
+void trace_writer::flush_sticky() noexcept {
+  error e = flush_chunk();
+  if (e && !sticky_) sticky_ = std::move(e);
+}
+
 error trace_writer::finish(trace_metadata metadata) {
+  if (sticky_) return std::move(sticky_);
   VM_PROPAGATE(flush_chunk());
   metadata.kind = kind_;
   metadata.record_count = first_record_;

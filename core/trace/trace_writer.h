@@ -35,12 +35,21 @@ class trace_writer {
   error append(const record& r) {
     if (has_payload(r.type)) [[unlikely]]
       return append(r, nullptr);
-    encode_record(state_, r, buffer_);
-    if (++chunk_records_ == options_.records_per_chunk) return flush_chunk();
+    used_ = static_cast<size_t>(encode_record(state_, r, buffer_.data() + used_) - buffer_.data());
+    if (++chunk_records_ == options_.records_per_chunk) [[unlikely]]
+      return flush_chunk();
     return error::ok();
   }
   // Appends a syscall or blob record with its payload (r.size bytes).
   error append(const record& r, const uint8_t* payload);
+
+  // The fast path for recorders: an access or block record, no status; a
+  // failed chunk write is kept and returned by finish().
+  [[gnu::always_inline]] void push(const record& r) noexcept {
+    used_ = static_cast<size_t>(encode_record(state_, r, buffer_.data() + used_) - buffer_.data());
+    if (++chunk_records_ == options_.records_per_chunk) [[unlikely]]
+      flush_sticky();
+  }
 
   uint64_t record_count() const noexcept { return first_record_ + chunk_records_; }
   uint64_t compressed_bytes() const noexcept { return offset_; }
@@ -52,6 +61,7 @@ class trace_writer {
  private:
   trace_writer() = default;
   error flush_chunk();
+  void flush_sticky() noexcept;
   error write_at(uint64_t offset, const void* data, size_t size);
 
   std::string path_;
@@ -61,13 +71,17 @@ class trace_writer {
   writer_options options_;
   void* zstd_ = nullptr;  // ZSTD_CCtx
   codec_state state_;
-  std::vector<uint8_t> buffer_;  // the current chunk, encoded
+  // The current chunk, encoded: used_ bytes of it. Its size always leaves
+  // room for records_per_chunk records without payload.
+  std::vector<uint8_t> buffer_;
+  size_t used_ = 0;
   std::vector<uint8_t> compressed_;
   uint32_t chunk_records_ = 0;
   uint64_t first_record_ = 0;
   uint64_t offset_ = kFileHeaderSize;  // where the next chunk goes
   std::vector<index_entry> index_;
   bool finished_ = false;
+  error sticky_;  // the first error push() met
 };
 
 // Hash helpers shared by writers, readers and digests.
