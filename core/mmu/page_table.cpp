@@ -52,6 +52,34 @@ bool page_table::map(uint64_t vaddr, uint64_t paddr, uint64_t flags) noexcept {
   return true;
 }
 
+bool page_table::map_superpage(uint64_t vaddr, uint64_t paddr, uint64_t flags,
+                               unsigned level) noexcept {
+  if (level < 1 || level >= sv39::kLevels) return false;
+  const uint64_t size_mask = (1ull << (sv39::kPageShift + level * sv39::kVpnBits)) - 1;
+  if ((vaddr & size_mask) != 0 || (paddr & size_mask) != 0) return false;
+  if (!(flags & (sv39::pte::kRead | sv39::pte::kExecute))) return false;
+  uint64_t table = root_;
+  for (unsigned l = sv39::kLevels - 1;; --l) {
+    const uint64_t vpn = (vaddr >> (sv39::kPageShift + l * sv39::kVpnBits)) & 511;
+    const uint64_t slot = table + vpn * sv39::kPteSize;
+    uint64_t pte = read(slot);
+    const bool leaf = (pte & sv39::pte::kValid) && (pte & (sv39::pte::kRead | sv39::pte::kExecute));
+    if (l == level) {
+      if ((pte & sv39::pte::kValid) && !leaf) return false;  // a table of smaller pages
+      write(slot, sv39::pte::make(paddr, flags | sv39::pte::kValid));
+      return true;
+    }
+    if (leaf) return false;  // a larger superpage covers vaddr
+    if (!(pte & sv39::pte::kValid)) {
+      const uint64_t next = frames_->allocate();
+      if (next == 0) return false;
+      pte = sv39::pte::make(next, sv39::pte::kValid);
+      write(slot, pte);
+    }
+    table = sv39::pte::ppn(pte) << sv39::kPageShift;
+  }
+}
+
 std::optional<uint64_t> page_table::unmap(uint64_t vaddr) noexcept {
   const uint64_t slot = leaf_slot(vaddr, false);
   if (slot == 0) return std::nullopt;

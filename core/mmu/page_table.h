@@ -27,6 +27,16 @@ class page_table {
   // exhausted or a superpage already covers vaddr.
   [[nodiscard]] bool map(uint64_t vaddr, uint64_t paddr, uint64_t flags) noexcept;
 
+  // Maps the superpage at `vaddr` to `paddr` at `level` (1: 2 MiB, 2:
+  // 1 GiB) with `flags` (sv39::pte bits; V is added; R or X must be among
+  // them, or the entry would read as a pointer to a table). Both addresses
+  // must be aligned to the superpage size. Allocates the intermediate table
+  // a 2 MiB page needs. Replaces a superpage already at that slot; false,
+  // changing nothing, when an argument is invalid, RAM is exhausted, a
+  // larger superpage covers vaddr, or a table of smaller pages is there.
+  [[nodiscard]] bool map_superpage(uint64_t vaddr, uint64_t paddr, uint64_t flags,
+                                   unsigned level) noexcept;
+
   // Removes the mapping of the 4 KiB page at vaddr; returns its frame.
   std::optional<uint64_t> unmap(uint64_t vaddr) noexcept;
 
