@@ -71,6 +71,25 @@ bool parse_hex(const std::string& s, uint64_t& out) {
   return true;
 }
 
+// Nesting deeper than this is refused at the edge: nlohmann::json copies,
+// compares and dumps values recursively, so a metadata block of nothing but
+// '[' would overflow the stack of whatever later touches `extra`. Real
+// metadata nests 3 levels.
+constexpr int kMaxMetadataDepth = 64;
+
+// Reads j[key] as a JSON integer in [0, max] (throws, like at(), when the
+// key is missing). Floats, negatives and larger values are refused:
+// get<int>() on 1e300 is an out-of-range float conversion (undefined
+// behaviour) and get<uint32_t>() on 2^32 + 1 silently wraps to 1.
+bool get_integer(const nlohmann::json& j, const char* key, uint64_t max, uint64_t& out) {
+  const nlohmann::json& v = j.at(key);
+  if (v.is_number_unsigned()) {
+    out = v.get<uint64_t>();
+    return out <= max;
+  }
+  return false;  // a float, a negative integer or not a number
+}
+
 bool valid_page_size(uint64_t size) {
   return size == (4ull << 10) || size == (2ull << 20) || size == (1ull << 30);
 }
@@ -106,15 +125,24 @@ result<trace_metadata> parse_metadata(const std::string& json, const std::string
     return error{error_code::kBadInput, where + ": metadata: " + what};
   };
   nlohmann::json j;
+  bool too_deep = false;
   try {
-    j = nlohmann::json::parse(json);
+    // The callback sees every value with its depth; returning false drops
+    // it, so nothing deeper than the limit is ever built.
+    j = nlohmann::json::parse(json, [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+      if (depth > kMaxMetadataDepth) too_deep = true;
+      return !too_deep;
+    });
   } catch (const nlohmann::json::exception& e) {
     return bad(std::string("not valid JSON (") + e.what() + ")");
   }
+  if (too_deep) return bad("nested deeper than " + std::to_string(kMaxMetadataDepth) + " levels");
   if (!j.is_object()) return bad("expected a JSON object");
   try {
     trace_metadata m;
-    const int version = j.at("schema_version").get<int>();
+    uint64_t version = 0;
+    if (!get_integer(j, "schema_version", UINT32_MAX, version))
+      return bad("schema_version must be an integer");
     if (version != kMetadataSchemaVersion)
       return bad("schema_version " + std::to_string(version) + " is not supported (expected " +
                  std::to_string(kMetadataSchemaVersion) + ")");
@@ -130,12 +158,15 @@ result<trace_metadata> parse_metadata(const std::string& json, const std::string
     m.workload_name = j.at("workload").at("name").get<std::string>();
     m.workload_hash = j.at("workload").at("hash").get<std::string>();
     m.isa = j.at("isa").get<std::string>();
-    m.page_size = j.at("page_size").get<uint64_t>();
+    if (!get_integer(j, "page_size", UINT64_MAX, m.page_size))
+      return bad("page_size must be an integer");
     if (!valid_page_size(m.page_size))
       return bad("page_size " + std::to_string(m.page_size) + " is not 4096, 2 MiB or 1 GiB");
-    m.cpus = j.at("cpus").get<uint32_t>();
-    if (m.cpus == 0 || m.cpus > 65536) return bad("cpus must be 1..65536");
-    m.record_count = j.at("record_count").get<uint64_t>();
+    uint64_t cpus = 0;
+    if (!get_integer(j, "cpus", 65536, cpus) || cpus == 0) return bad("cpus must be 1..65536");
+    m.cpus = static_cast<uint32_t>(cpus);
+    if (!get_integer(j, "record_count", UINT64_MAX, m.record_count))
+      return bad("record_count must be a non-negative integer");
     m.producer = j.at("producer").get<std::string>();
     const nlohmann::json& map = j.at("page_map");
     if (!map.is_array()) return bad("page_map must be an array");
@@ -148,13 +179,17 @@ result<trace_metadata> parse_metadata(const std::string& json, const std::string
         return bad(at + ": start/end must be 0x-prefixed hex");
       if (!parse_permissions(e.at("permissions").get<std::string>(), r.permissions))
         return bad(at + ": permissions must look like \"rw-\"");
-      r.page_size = e.at("page_size").get<uint64_t>();
-      if (!valid_page_size(r.page_size)) return bad(at + ": bad page_size");
+      if (!get_integer(e, "page_size", UINT64_MAX, r.page_size) || !valid_page_size(r.page_size))
+        return bad(at + ": bad page_size");
       if (r.start >= r.end || (r.start | r.end) % r.page_size != 0)
         return bad(at + ": range must be non-empty and aligned to its page size");
       m.page_map.push_back(r);
     }
-    if (j.contains("extra")) m.extra = j.at("extra");
+    if (j.contains("extra")) {
+      // Consumers index it by key; on anything but an object that throws.
+      if (!j.at("extra").is_object()) return bad("extra must be an object");
+      m.extra = std::move(j.at("extra"));
+    }
     return m;
   } catch (const nlohmann::json::exception& e) {
     return bad(std::string("missing or mistyped field (") + e.what() + ")");

@@ -30,6 +30,10 @@ struct decoded_chunk {
 class trace_reader {
  public:
   static result<std::unique_ptr<trace_reader>> open(const std::string& path);
+  // Opens a trace held in memory (tests, fuzzing) with the same checks as
+  // open(); `name` stands for the file in error messages.
+  static result<std::unique_ptr<trace_reader>> open_bytes(std::vector<uint8_t> bytes,
+                                                          const std::string& name);
   ~trace_reader();
   trace_reader(const trace_reader&) = delete;
   trace_reader& operator=(const trace_reader&) = delete;
@@ -51,11 +55,15 @@ class trace_reader {
 
  private:
   trace_reader() = default;
+  // Checks the header, trailer, metadata and index of the file_size_ bytes.
+  error validate();
+  error check_frame(const index_entry& e, uint64_t n) const;
   error read_at(uint64_t offset, void* out, size_t size, const char* what);
   error damage(uint64_t offset, const std::string& what) const;
 
   std::string path_;
-  int fd_ = -1;
+  int fd_ = -1;                 // -1: the trace is in bytes_
+  std::vector<uint8_t> bytes_;  // open_bytes: the whole trace
   uint64_t file_size_ = 0;
   file_header header_{};
   std::string metadata_json_;
