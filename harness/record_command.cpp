@@ -18,7 +18,7 @@ struct record_cli {
   uint64_t skip = 0;
   uint64_t instructions = 0;  // 0: to the end
   uint64_t ram_mib = 4096;
-  int level = 3;
+  int level = 1;
   bool no_embed = false;
   std::string name;
   std::vector<std::string> env;
@@ -44,7 +44,9 @@ command_action add_record_command(CLI::App& app) {
                   "record this many instructions (rounded up to a block), then stop; "
                   "default: until the program exits");
   sub->add_option("--ram-mib", cli->ram_mib, "guest RAM in MiB")->check(CLI::Range(16, 1 << 20));
-  sub->add_option("--level", cli->level, "zstd compression level")->check(CLI::Range(1, 19));
+  sub->add_option("--level", cli->level,
+                  "zstd compression level (default 1: fast; 19 for a compact corpus)")
+      ->check(CLI::Range(1, 19));
   sub->add_flag("--no-embed-image", cli->no_embed,
                 "store only the program's path and hash in the exec trace, not its bytes");
   sub->add_option("--name", cli->name, "workload name for the metadata (default: file name)");
@@ -74,7 +76,7 @@ command_action add_record_command(CLI::App& app) {
     if (!cli->mem_out.empty()) o.command += " --mem-out " + cli->mem_out;
     if (cli->skip) o.command += " --skip " + std::to_string(cli->skip);
     if (cli->instructions) o.command += " -n " + std::to_string(cli->instructions);
-    if (cli->level != 3) o.command += " --level " + std::to_string(cli->level);
+    if (cli->level != 1) o.command += " --level " + std::to_string(cli->level);
     if (cli->no_embed) o.command += " --no-embed-image";
     if (!cli->name.empty()) o.command += " --name " + cli->name;
     if (cli->ram_mib != 4096) o.command += " --ram-mib " + std::to_string(cli->ram_mib);

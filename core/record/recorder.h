@@ -23,10 +23,10 @@ struct record_options {
   std::string exec_path;         // where to write the exec trace ("" = none)
   std::string mem_path;          // where to write the mem trace ("" = none)
   bool embed_image = true;       // exec: store the ELF in the trace
-  int compression_level = 3;
-  std::string command;        // the command line, for the metadata
-  std::string producer;       // "vmbench <version>"
-  std::string workload_name;  // default: the program's file name
+  int compression_level = 1;     // zstd: recording favours speed; the corpus uses 19
+  std::string command;           // the command line, for the metadata
+  std::string producer;          // "vmbench <version>"
+  std::string workload_name;     // default: the program's file name
 };
 
 struct record_report {
