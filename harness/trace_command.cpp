@@ -434,7 +434,7 @@ command_action add_trace_command(CLI::App& app) {
   auto text = std::make_shared<import_cli>();
   CLI::App* import_text = import->add_subcommand(
       "text",
-      "Import the text/CSV form that `vmbench trace dump` writes (docs/trace_text_format.md);\n"
+      "Import the text/CSV form that `vmbench trace dump` writes (docs/TRACE_FORMAT.md section 12);\n"
       "mem records only.");
   import_text->add_option("file", text->input, "Text or CSV trace")->required();
   import_text->add_option("-o,--output", text->output, "The trace file to write")->required();

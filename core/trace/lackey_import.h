@@ -1,6 +1,6 @@
 // lackey_import.h - `vmbench trace import lackey`: turns the memory trace of
 // `valgrind --tool=lackey --trace-mem=yes` into a mem trace
-// (docs/trace_text_format.md "Lackey input").
+// (docs/TRACE_FORMAT.md "Lackey input").
 //
 //   I  0400d7d4,8      instruction fetch       -> F
 //    L 1ffefffdf8,8    load                    -> R

@@ -1,4 +1,4 @@
-// text_format.h - the plain-text form of a trace (docs/trace_text_format.md):
+// text_format.h - the plain-text form of a trace (docs/TRACE_FORMAT.md section 12):
 // `vmbench trace dump` writes it, `vmbench trace import text` reads the
 // records of a `mem` trace back from it, so a dump imports to the same
 // records, kind, cpu count and page map.
