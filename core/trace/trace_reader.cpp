@@ -85,6 +85,12 @@ error trace_reader::validate() {
 
   // Layout: chunks, metadata, index, trailer, each right after the other.
   const uint64_t size = file_size_;
+  // The header's checksum held, so its offsets are what the writer wrote:
+  // a file that ends before them was cut short.
+  if (h.index_offset >= size && h.index_offset < (1ull << 62))
+    return damage(size, "truncated: the header puts the chunk index at offset " +
+                            std::to_string(h.index_offset) + ", the file is " +
+                            std::to_string(size) + " bytes long");
   if (h.chunk_count > size / (kChunkHeaderSize + kIndexEntrySize))
     return damage(24, "absurd chunk count " + std::to_string(h.chunk_count) + " for a " +
                           std::to_string(size) + "-byte file");
