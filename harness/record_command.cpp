@@ -4,6 +4,7 @@
 // of instructions (--skip M --instructions N).
 
 #include <cinttypes>
+#include <csignal>
 #include <cstdio>
 
 #include "commands.h"
@@ -58,6 +59,13 @@ command_action add_record_command(CLI::App& app) {
       std::fprintf(stderr, "vmbench: record: give -o EXEC.vmt and/or --mem-out MEM.vmt\n");
       return kExitBadInput;
     }
+    if (cli->exec_out == cli->mem_out) {
+      std::fprintf(stderr, "vmbench: record: -o and --mem-out name the same file\n");
+      return kExitBadInput;
+    }
+    // A guest writing to a closed pipe gets EPIPE (recorded, and replayed)
+    // instead of the signal killing vmbench with its traces half written.
+    std::signal(SIGPIPE, SIG_IGN);
     record::record_options o;
     o.program = cli->program.front();
     o.argv = cli->program;

@@ -64,13 +64,18 @@ class process_observer {
   virtual void syscall_done(uint64_t /*number*/, const uint64_t* /*args*/, int64_t /*result*/,
                             const std::vector<uint8_t>& /*input*/) {}
   // Replay: serve read() from the recording instead of the host: fill
-  // `data` (at most `length` bytes) and return the result.
+  // `data` with the bytes the recorded read delivered (at most `length`)
+  // and return the recorded result (with no bytes and a negative result,
+  // the read fails with it).
   virtual std::optional<int64_t> replay_read(int64_t /*fd*/, uint64_t /*length*/,
                                              std::vector<uint8_t>& /*data*/) {
     return std::nullopt;
   }
-  // Replay: the guest's output is not written to the host (write() and
-  // writev() still read guest memory and return the full length).
+  // Replay: the result of write()/writev() as recorded; the process then
+  // writes nothing. nullopt: perform it (or discard it, below).
+  virtual std::optional<int64_t> replay_output(uint64_t /*number*/) { return std::nullopt; }
+  // The guest's output is not written to the host (write() and writev()
+  // still read guest memory and return the full length).
   virtual bool discard_output() const noexcept { return false; }
 };
 

@@ -96,6 +96,11 @@ int process::host_fd(int64_t guest_fd) const {
 }
 
 int64_t process::syscall(uint64_t number, const uint64_t a[6]) {
+  // Replay: what a write reaches depends on the host (a full disk, a closed
+  // pipe), so its result comes from the recording and nothing is written.
+  if ((number == kSysWrite || number == kSysWritev) && observer_ != nullptr) {
+    if (const std::optional<int64_t> recorded = observer_->replay_output(number)) return *recorded;
+  }
   switch (number) {
     case kSysRead: return sys_read(static_cast<int64_t>(a[0]), a[1], a[2]);
     case kSysWrite: return sys_write(static_cast<int64_t>(a[0]), a[1], a[2]);
@@ -270,14 +275,18 @@ int64_t process::sys_read(int64_t fd, uint64_t buffer, uint64_t length) {
   ssize_t n;
   if (std::optional<int64_t> replayed;
       observer_ != nullptr && (replayed = observer_->replay_read(fd, data.size(), data))) {
-    if (*replayed < 0) return *replayed;
-    n = static_cast<ssize_t>(std::min<uint64_t>(static_cast<uint64_t>(*replayed), data.size()));
+    // The recorded bytes (also those of a read whose copy then faulted).
+    if (*replayed < 0 && data.empty()) return *replayed;
+    n = static_cast<ssize_t>(data.size());
   } else {
     n = ::read(host, data.data(), data.size());
     if (n < 0) return -errno;
+    data.resize(static_cast<size_t>(n));
   }
+  // Recorded before the copy: a fault part-way leaves the pages before it
+  // written, and a replay must write them too.
+  syscall_input_ = data;
   if (!copy_to_guest(buffer, data.data(), static_cast<uint64_t>(n))) return -EFAULT;
-  syscall_input_.assign(data.begin(), data.begin() + n);
   return n;
 }
 

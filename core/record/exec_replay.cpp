@@ -40,7 +40,13 @@ class checking_observer final : public linux_abi::process_observer {
     log_.end = buffer_.data() + buffer_.size();
   }
 
-  cpu::access_log* log() noexcept override { return check_ ? &log_ : nullptr; }
+  // Blocks and accesses are compared only in the window (and only when
+  // checking); system calls are fed back and compared throughout.
+  cpu::access_log* log() noexcept override { return check_ && in_window_ ? &log_ : nullptr; }
+  void start_window(uint64_t instret) {
+    in_window_ = true;
+    instret_ = instret;
+  }
 
   void drain(cpu::access_log& log) override {
     for (const cpu::access_log::entry* e = log.begin; e != log.next && ok(); ++e) {
@@ -72,23 +78,24 @@ class checking_observer final : public linux_abi::process_observer {
 
   std::optional<int64_t> replay_read(int64_t, uint64_t length,
                                      std::vector<uint8_t>& data) override {
-    const trace::record* want = ok() ? next() : nullptr;
-    if (want == nullptr || want->type != trace::record_type::kSyscall) {
-      if (ok())
-        diverge("record " + std::to_string(number_) + ": replay made a read() the recording " +
-                "does not have" + (want ? " (recorded " + describe(*want) + ")" : ""));
-      return -5;  // EIO: the guest goes on, the replay has already failed
-    }
-    const auto result = static_cast<int64_t>(want->value);
+    const trace::record* want = expect_syscall(kSysRead, "read()");
+    data.clear();
+    if (want == nullptr) return -5;  // EIO: the guest goes on, the replay has already failed
     const uint64_t n = std::min<uint64_t>(want->size, length);
     data.assign(chunk_.payload(*want), chunk_.payload(*want) + n);
-    return result < 0 ? result : static_cast<int64_t>(n);
+    return static_cast<int64_t>(want->value);
+  }
+
+  std::optional<int64_t> replay_output(uint64_t number) override {
+    const trace::record* want = expect_syscall(number, "write()");
+    if (want == nullptr) return std::nullopt;  // diverged: written nowhere (discard_output)
+    return static_cast<int64_t>(want->value);
   }
 
   void syscall_done(uint64_t number, const uint64_t*, int64_t result,
                     const std::vector<uint8_t>&) override {
     if (!ok()) return;
-    const trace::record* want = next();
+    const trace::record* want = next(!(check_ && in_window_));
     trace::record got;
     got.type = trace::record_type::kSyscall;
     got.address = number;
@@ -124,16 +131,33 @@ class checking_observer final : public linux_abi::process_observer {
  private:
   static constexpr size_t kLogEntries = 1 << 16;
 
+  static constexpr uint64_t kSysRead = 63;
+
   void diverge(std::string what) {
     if (divergence_.empty()) divergence_ = std::move(what);
   }
 
-  // The next record to compare (blobs skipped), or nullptr at the end.
-  const trace::record* next() {
+  // The recorded system call the one being made must match, or nullptr
+  // (and a divergence).
+  const trace::record* expect_syscall(uint64_t number, const char* what) {
+    if (!ok()) return nullptr;
+    const trace::record* want = next(!(check_ && in_window_));
+    if (want != nullptr && want->type == trace::record_type::kSyscall && want->address == number)
+      return want;
+    diverge("record " + std::to_string(number_) + " (near instruction " + std::to_string(instret_) +
+            "): replay made a " + what + " (syscall " + std::to_string(number) +
+            ") where the recording has " + (want ? describe(*want) : std::string("nothing more")));
+    return nullptr;
+  }
+
+  // The next record to compare (blobs skipped; with `syscalls_only`, all
+  // but system calls), or nullptr at the end.
+  const trace::record* next(bool syscalls_only = false) {
     for (;;) {
       if (position_ < chunk_.records.size()) {
         const trace::record& r = chunk_.records[position_];
-        if (r.type == trace::record_type::kBlob) {
+        if (r.type == trace::record_type::kBlob ||
+            (syscalls_only && r.type != trace::record_type::kSyscall)) {
           ++position_;
           ++number_;
           continue;
@@ -160,6 +184,7 @@ class checking_observer final : public linux_abi::process_observer {
   uint64_t number_ = 0;  // global number of the next record
   uint64_t instret_;
   bool check_;
+  bool in_window_ = false;
   std::vector<cpu::access_log::entry> buffer_;
   cpu::access_log log_;
   std::string divergence_;
@@ -224,14 +249,15 @@ result<exec_replay_report> replay_exec(trace::trace_reader& reader,
 
   exec_replay_report report;
   report.expected_instructions = digest.end_instret - start.instret;
-  // The unrecorded prefix runs as it did when recording; its guest output
-  // is discarded too.
-  struct discarding final : linux_abi::process_observer {
-    bool discard_output() const noexcept override { return true; }
-  } discard;
-  if (setup.skip > 0) {
-    proc.set_observer(&discard);
-    proc.run(setup.skip);
+  // The unrecorded prefix runs as it did when recording, fed the system
+  // call results recorded for it.
+  checking_observer observer(reader, start.instret, options.check_records);
+  proc.set_observer(&observer);
+  if (setup.skip > 0) proc.run(setup.skip);
+  VM_PROPAGATE(observer.take_error());
+  if (!observer.divergence().empty()) {
+    report.divergence = "before the window: " + observer.divergence();
+    return report;
   }
   if (proc.state().instret != start.instret || proc.state().pc != start.pc ||
       register_hash(proc.state()) != start.register_hash) {
@@ -243,8 +269,7 @@ result<exec_replay_report> replay_exec(trace::trace_reader& reader,
     return report;
   }
 
-  checking_observer observer(reader, start.instret, options.check_records);
-  proc.set_observer(&observer);
+  observer.start_window(start.instret);
   const auto t0 = std::chrono::steady_clock::now();
   const linux_abi::exit_info info = proc.run(setup.window);
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

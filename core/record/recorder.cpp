@@ -79,7 +79,14 @@ class recording_observer final : public linux_abi::process_observer {
     return out;
   }
 
-  cpu::access_log* log() noexcept override { return &log_; }
+  // Before start_window() (the --skip prefix) only system calls are
+  // recorded, and not counted in the report.
+  cpu::access_log* log() noexcept override { return in_window_ ? &log_ : nullptr; }
+  void start_window() {
+    in_window_ = true;
+    report_.syscalls = 0;
+    note_mappings();
+  }
 
   // Hands the filled buffer to the encoding thread and lets the hart fill
   // the other one: interpretation and encoding overlap on two cores.
@@ -190,6 +197,7 @@ class recording_observer final : public linux_abi::process_observer {
   uint64_t seen_generation_ = ~0ull;
   std::vector<cpu::access_log::entry> buffers_[2];
   unsigned current_ = 0;  // the buffer the hart fills
+  bool in_window_ = false;
   cpu::access_log log_;
   // Hand-off to the encoding thread: [pending_, pending_end_) is being
   // encoded while pending_ is not null.
@@ -235,18 +243,6 @@ result<record_report> record_program(const record_options& options) {
   if (!proc_or.ok()) return std::move(proc_or).err();
   linux_abi::process& proc = *proc_or.value();
 
-  // Unrecorded prefix.
-  if (options.skip > 0) {
-    const linux_abi::exit_info skipped = proc.run(options.skip);
-    if (!skipped.instruction_limit) {
-      return error{error_code::kInvalidArgument,
-                   options.program + ": the program ended after " +
-                       std::to_string(proc.state().instret) +
-                       " instructions, before the recording window (--skip " +
-                       std::to_string(options.skip) + ")"};
-    }
-  }
-
   std::unique_ptr<trace::trace_writer> exec, mem;
   const trace::writer_options wo{options.compression_level, trace::kMaxRecordsPerChunk};
   if (!options.exec_path.empty()) {
@@ -272,12 +268,30 @@ result<record_report> record_program(const record_options& options) {
     VM_PROPAGATE(exec->append(blob, image.bytes.data()));
   }
 
+  // The unrecorded prefix. Its system calls are still recorded in the exec
+  // trace (S records before the window), so that a replay can feed their
+  // input back and needs nothing but the trace.
+  recording_observer observer(proc, exec.get(), mem.get());
+  if (options.skip > 0) {
+    proc.set_observer(&observer);
+    const linux_abi::exit_info skipped = proc.run(options.skip);
+    proc.set_observer(nullptr);
+    if (!skipped.instruction_limit) {
+      return error{error_code::kInvalidArgument,
+                   options.program + ": the program ended after " +
+                       std::to_string(proc.state().instret) +
+                       " instructions, before the recording window (--skip " +
+                       std::to_string(options.skip) + ")"};
+    }
+  }
+  const uint64_t prefix_syscalls = observer.report().syscalls;
+  observer.start_window();
+
   exec_start start;
   start.instret = proc.state().instret;
   start.pc = proc.state().pc;
   start.register_hash = register_hash(proc.state());
 
-  recording_observer observer(proc, exec.get(), mem.get());
   proc.set_observer(&observer);
   const auto t0 = std::chrono::steady_clock::now();
   const linux_abi::exit_info info = proc.run(options.window);
@@ -325,6 +339,7 @@ result<record_report> record_program(const record_options& options) {
     setup.skip = options.skip;
     setup.window = options.window;
     em.extra = exec_extra_to_json(setup, start, digest);
+    em.extra["window"]["prefix_syscalls"] = prefix_syscalls;
     report.exec_records = exec->record_count();
     VM_PROPAGATE(exec->finish(std::move(em)));
     report.exec_bytes = file_size(options.exec_path);

@@ -121,6 +121,8 @@ result<uint64_t> parse_byte_size(std::string_view text, std::string_view what) {
 
 result<gen_options> resolve_gen_options(gen_options o) {
   if (o.records == 0) return bad("--records must be at least 1");
+  if (o.fetch_every > o.records)
+    return bad("--fetch-every must be at most --records (" + std::to_string(o.records) + ")");
   if (o.access_size != 1 && o.access_size != 2 && o.access_size != 4 && o.access_size != 8)
     return bad("--access-size must be 1, 2, 4 or 8");
   if (o.footprint < o.access_size || o.footprint > kGenMaxFootprint)

@@ -195,8 +195,8 @@ inline bool decode_records(const uint8_t* data, size_t size, uint32_t count,
     uint64_t v;
     if (is_access(type)) {
       if (tag & kTagExplicitSize) {
-        if ((p = get_varint(p, end, v)) == nullptr || v == 0 || v > UINT32_MAX)
-          return fail(start, "bad access size");
+        if ((p = get_varint(p, end, v)) == nullptr || v == 0 || v > kMaxAccessBytes)
+          return fail(start, "bad access size (0, or more than 65536 bytes)");
         r.size = static_cast<uint32_t>(v);
       } else {
         r.size = 1u << ((tag & kTagSizeMask) >> kTagSizeShift);

@@ -31,6 +31,7 @@ inline constexpr uint64_t kTrailerSize = 32;
 inline constexpr uint32_t kMaxRecordsPerChunk = 1u << 18;
 inline constexpr uint32_t kMaxChunkBytes = 24u << 20;       // encoded (decompressed) bytes
 inline constexpr uint32_t kMaxPayloadBytes = 8u << 20;      // one syscall/blob payload
+inline constexpr uint32_t kMaxAccessBytes = 1u << 16;       // one R/W/F record's size
 inline constexpr uint64_t kMaxMetadataBytes = 64ull << 20;  // JSON
 
 enum class trace_kind : uint16_t {

@@ -148,7 +148,13 @@ error trace_writer::flush_chunk() {
 
 void trace_writer::flush_sticky() noexcept {
   error e = flush_chunk();
-  if (e && !sticky_) sticky_ = std::move(e);
+  if (!e) return;
+  if (!sticky_) sticky_ = std::move(e);
+  // The chunk is lost and finish() will fail; start an empty one so later
+  // pushes stay inside the buffer.
+  chunk_records_ = 0;
+  used_ = 0;
+  state_.reset();
 }
 
 error trace_writer::finish(trace_metadata metadata) {

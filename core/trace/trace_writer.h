@@ -35,6 +35,10 @@ class trace_writer {
   error append(const record& r) {
     if (has_payload(r.type)) [[unlikely]]
       return append(r, nullptr);
+    if (r.type != record_type::kBlock && (r.size == 0 || r.size > kMaxAccessBytes)) [[unlikely]]
+      return error{error_code::kInvalidArgument, "access size " + std::to_string(r.size) +
+                                                     " is not 1.." +
+                                                     std::to_string(kMaxAccessBytes)};
     used_ = static_cast<size_t>(encode_record(state_, r, buffer_.data() + used_) - buffer_.data());
     if (++chunk_records_ == options_.records_per_chunk) [[unlikely]]
       return flush_chunk();

@@ -54,7 +54,8 @@ TEST_CASE("the corpus manifest lists every trace in traces/ with its sha256", "[
 }
 
 TEST_CASE("every corpus trace verifies and replays", "[corpus][replay]") {
-  for (const auto& t : manifest().at("traces")) {
+  const nlohmann::json m = manifest();  // a local: at() returns a reference into it
+  for (const auto& t : m.at("traces")) {
     const std::string path = kRoot + "/" + t.at("path").get<std::string>();
     CAPTURE(path);
     const auto verify = vm::test::run_child({VMBENCH_BINARY, "trace", "verify", path});

@@ -136,7 +136,9 @@ TEST_CASE("an unfinished writer leaves no file behind", "[trace][format]") {
   {
     auto w = trace_writer::create(path, trace_kind::kMem);
     REQUIRE(w.ok());
-    REQUIRE_FALSE(w.value()->append(record{}));
+    record r;
+    r.size = 8;
+    REQUIRE_FALSE(w.value()->append(r));
   }
   CHECK(::access(path.c_str(), F_OK) != 0);
   CHECK(std::filesystem::is_empty(dir.path()));
@@ -155,4 +157,18 @@ TEST_CASE("varints and zigzag round trip at their limits", "[trace][format]") {
   const uint8_t too_long[11] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0};
   uint64_t got;
   CHECK(get_varint(too_long, too_long + 11, got) == nullptr);
+}
+
+TEST_CASE("access sizes outside 1..65536 are refused by the writer", "[trace][format]") {
+  const vm::test::scratch_dir dir;
+  auto w = trace_writer::create(dir.file("s.vmt"), trace_kind::kMem);
+  REQUIRE(w.ok());
+  record r;
+  for (uint32_t size : {0u, kMaxAccessBytes + 1, UINT32_MAX}) {
+    r.size = size;
+    CAPTURE(size);
+    CHECK(w.value()->append(r).code == vm::error_code::kInvalidArgument);
+  }
+  r.size = kMaxAccessBytes;
+  CHECK_FALSE(w.value()->append(r));
 }
