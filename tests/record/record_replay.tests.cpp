@@ -44,9 +44,11 @@ vm::record::exec_replay_report replay(const std::string& path,
   return r.value();
 }
 
-// Rewrites a trace, applying `edit` to every record (with its number).
-template <class Edit>
-void rewrite(const std::string& from, const std::string& to, Edit edit) {
+// Rewrites a trace, applying `edit` to every record (with its number) and
+// `edit_metadata` to its metadata.
+template <class Edit, class EditMetadata>
+void rewrite(const std::string& from, const std::string& to, Edit edit,
+             EditMetadata edit_metadata) {
   auto reader = vm::trace::trace_reader::open(from);
   REQUIRE(reader.ok());
   auto writer = vm::trace::trace_writer::create(to, reader.value()->kind());
@@ -60,7 +62,14 @@ void rewrite(const std::string& from, const std::string& to, Edit edit) {
       REQUIRE_FALSE(writer.value()->append(r, payload));
     }
   }
-  REQUIRE_FALSE(writer.value()->finish(reader.value()->metadata()));
+  vm::trace::trace_metadata m = reader.value()->metadata();
+  edit_metadata(m);
+  REQUIRE_FALSE(writer.value()->finish(m));
+}
+
+template <class Edit>
+void rewrite(const std::string& from, const std::string& to, Edit edit) {
+  rewrite(from, to, edit, [](vm::trace::trace_metadata&) {});
 }
 
 }  // namespace
@@ -180,19 +189,11 @@ TEST_CASE("a digest that differs from the re-execution is a divergence", "[recor
   auto o = options_for(find_workload("sort"), dir);
   o.window = 20000;
   REQUIRE(vm::record::record_program(o).ok());
-  auto reader = vm::trace::trace_reader::open(dir.file("exec.vmt"));
-  REQUIRE(reader.ok());
-  vm::trace::trace_metadata m = reader.value()->metadata();
-  m.extra["digest"]["memory_hash"] = "xxh3-128:00000000000000000000000000000000";
-  {
-    auto r2 = vm::trace::trace_reader::open(dir.file("exec.vmt"));
-    auto w = vm::trace::trace_writer::create(dir.file("edited.vmt"), vm::trace::trace_kind::kExec);
-    REQUIRE(w.ok());
-    vm::trace::decoded_chunk c;
-    while (r2.value()->next(c).value())
-      for (const auto& r : c.records) REQUIRE_FALSE(w.value()->append(r, c.payload(r)));
-    REQUIRE_FALSE(w.value()->finish(m));
-  }
+  rewrite(
+      dir.file("exec.vmt"), dir.file("edited.vmt"), [](uint64_t, vm::trace::record&) {},
+      [](vm::trace::trace_metadata& m) {
+        m.extra["digest"]["memory_hash"] = "xxh3-128:00000000000000000000000000000000";
+      });
   const auto r = replay(dir.file("edited.vmt"));
   CHECK_FALSE(r.matched);
   CHECK(r.divergence.find("final memory differs") != std::string::npos);

@@ -12,12 +12,16 @@
 #include <set>
 
 #include "support/child_process.h"
+#include "support/trace_files.h"
 #include "trace/trace_reader.h"
 #include "trace/trace_writer.h"
 
 using namespace vm::trace;
 
 namespace {
+
+using vm::test::read_all;
+using vm::test::slurp;
 
 gen_options resolved(const gen_options& o) {
   auto r = resolve_gen_options(o);
@@ -38,21 +42,6 @@ bool inside(const std::vector<page_range>& map, uint64_t address, uint64_t size)
   for (const page_range& p : map)
     if (p.start <= address && address + size <= p.end) return true;
   return false;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-std::vector<record> read_all(const std::string& path) {
-  auto reader = trace_reader::open(path);
-  REQUIRE(reader.ok());
-  std::vector<record> out;
-  decoded_chunk chunk;
-  while (reader.value()->next(chunk).value())
-    out.insert(out.end(), chunk.records.begin(), chunk.records.end());
-  return out;
 }
 
 std::vector<gen_pattern> all_patterns() {

@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "support/child_process.h"
+#include "support/trace_files.h"
 #include "trace/trace_reader.h"
 #include "trace/trace_writer.h"
 
@@ -19,30 +20,13 @@ using namespace vm::trace;
 
 namespace {
 
+using vm::test::metadata_of;
+using vm::test::read_all;
+
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
   REQUIRE(out.good());
-}
-
-std::vector<record> read_all(const std::string& path) {
-  auto reader = trace_reader::open(path);
-  REQUIRE(reader.ok());
-  std::vector<record> out;
-  decoded_chunk chunk;
-  for (;;) {
-    auto more = reader.value()->next(chunk);
-    REQUIRE(more.ok());
-    if (!more.value()) break;
-    out.insert(out.end(), chunk.records.begin(), chunk.records.end());
-  }
-  return out;
-}
-
-trace_metadata metadata_of(const std::string& path) {
-  auto reader = trace_reader::open(path);
-  REQUIRE(reader.ok());
-  return reader.value()->metadata();
 }
 
 trace_metadata provenance() {

@@ -13,6 +13,7 @@
 #include <iterator>
 
 #include "support/child_process.h"
+#include "support/trace_files.h"
 #include "trace/generators.h"
 #include "trace/trace_reader.h"
 #include "trace/trace_writer.h"
@@ -21,35 +22,14 @@ using namespace vm::trace;
 
 namespace {
 
+using vm::test::metadata_of;
+using vm::test::read_all;
+using vm::test::slurp;
+
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
   REQUIRE(out.good());
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-std::vector<record> read_all(const std::string& path) {
-  auto reader = trace_reader::open(path);
-  REQUIRE(reader.ok());
-  std::vector<record> out;
-  decoded_chunk chunk;
-  for (;;) {
-    auto more = reader.value()->next(chunk);
-    REQUIRE(more.ok());
-    if (!more.value()) break;
-    out.insert(out.end(), chunk.records.begin(), chunk.records.end());
-  }
-  return out;
-}
-
-trace_metadata metadata_of(const std::string& path) {
-  auto reader = trace_reader::open(path);
-  REQUIRE(reader.ok());
-  return reader.value()->metadata();
 }
 
 std::string dump_to_string(const std::string& trace, const dump_options& options) {
