@@ -2,26 +2,16 @@
 
 #include <xxhash.h>
 
-#include <cstdio>
+#include "trace/trace_writer.h"
 
 namespace vm::record {
-namespace {
-
-std::string format(XXH128_hash_t h) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "xxh3-128:%016llx%016llx",
-                static_cast<unsigned long long>(h.high64),
-                static_cast<unsigned long long>(h.low64));
-  return buf;
-}
-
-}  // namespace
 
 std::string register_hash(const cpu::guest_state& state) {
   uint64_t words[32];
   for (int i = 1; i < 32; ++i) words[i - 1] = state.x[i];
   words[31] = state.pc;
-  return format(XXH3_128bits(words, sizeof words));
+  const XXH128_hash_t h = XXH3_128bits(words, sizeof words);
+  return trace::hash_string(h.high64, h.low64);
 }
 
 std::string memory_hash(const linux_abi::process& process) {
@@ -33,7 +23,7 @@ std::string memory_hash(const linux_abi::process& process) {
   });
   const XXH128_hash_t h = XXH3_128bits_digest(s);
   XXH3_freeState(s);
-  return format(h);
+  return trace::hash_string(h.high64, h.low64);
 }
 
 }  // namespace vm::record

@@ -84,11 +84,7 @@ result<bool> line_reader::next(std::string_view& line) {
 
 std::string line_reader::digest() const {
   const XXH128_hash_t h = XXH3_128bits_digest(static_cast<XXH3_state_t*>(hash_));
-  char out[48];
-  std::snprintf(out, sizeof out, "xxh3-128:%016llx%016llx",
-                static_cast<unsigned long long>(h.high64),
-                static_cast<unsigned long long>(h.low64));
-  return out;
+  return hash_string(h.high64, h.low64);
 }
 
 // ---- touched_pages ----

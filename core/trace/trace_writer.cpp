@@ -16,13 +16,16 @@ uint64_t checksum64(const void* data, size_t size) noexcept {
   return XXH3_64bits(data, size);
 }
 
+std::string hash_string(uint64_t high64, uint64_t low64) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "xxh3-128:%016llx%016llx", static_cast<unsigned long long>(high64),
+                static_cast<unsigned long long>(low64));
+  return buf;
+}
+
 std::string hash_bytes(const void* data, size_t size) {
   const XXH128_hash_t h = XXH3_128bits(data, size);
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "xxh3-128:%016llx%016llx",
-                static_cast<unsigned long long>(h.high64),
-                static_cast<unsigned long long>(h.low64));
-  return buf;
+  return hash_string(h.high64, h.low64);
 }
 
 result<std::string> hash_file(const std::string& path) {
@@ -46,11 +49,7 @@ result<std::string> hash_file(const std::string& path) {
   const XXH128_hash_t h = XXH3_128bits_digest(state);
   XXH3_freeState(state);
   ::close(fd);
-  char out[48];
-  std::snprintf(out, sizeof out, "xxh3-128:%016llx%016llx",
-                static_cast<unsigned long long>(h.high64),
-                static_cast<unsigned long long>(h.low64));
-  return std::string(out);
+  return hash_string(h.high64, h.low64);
 }
 
 result<std::unique_ptr<trace_writer>> trace_writer::create(const std::string& path, trace_kind kind,

@@ -93,5 +93,8 @@ uint64_t checksum64(const void* data, size_t size) noexcept;
 // "xxh3-128:" and 32 hex digits, of a whole file (streamed).
 result<std::string> hash_file(const std::string& path);
 std::string hash_bytes(const void* data, size_t size);
+// "xxh3-128:" and the 128-bit hash as 32 hex digits, high half first: how
+// every XXH3-128 in metadata and digests is written.
+std::string hash_string(uint64_t high64, uint64_t low64);
 
 }  // namespace vm::trace
