@@ -24,5 +24,8 @@ command_action add_run_command(CLI::App& app);
 command_action add_record_command(CLI::App& app);  // record_command.cpp
 command_action add_replay_command(CLI::App& app);  // replay_command.cpp
 command_action add_trace_command(CLI::App& app);   // trace_command.cpp: gen/import/dump/info/verify
+command_action add_compare_command(CLI::App& app);   // compare_command.cpp
+command_action add_merge_command(CLI::App& app);     // compare_command.cpp
+command_action add_baseline_command(CLI::App& app);  // baseline_command.cpp: save/machine
 
 }  // namespace vm::harness

@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
   const auto record = vm::harness::add_record_command(app);
   const auto replay = vm::harness::add_replay_command(app);
   const auto trace = vm::harness::add_trace_command(app);
+  const auto compare = vm::harness::add_compare_command(app);
+  const auto merge = vm::harness::add_merge_command(app);
+  const auto baseline = vm::harness::add_baseline_command(app);
 
   try {
     app.parse(argc, argv);
@@ -32,6 +35,9 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("record")) return record();
     if (app.got_subcommand("replay")) return replay();
     if (app.got_subcommand("trace")) return trace();
+    if (app.got_subcommand("compare")) return compare();
+    if (app.got_subcommand("merge")) return merge();
+    if (app.got_subcommand("baseline")) return baseline();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "vmbench: %s\n", e.what());
     return vm::harness::kExitBadInput;

@@ -1,85 +1,39 @@
-// run_command.cpp - `vmbench run`: the main job. Runs every workload under
-// `vmbench exec` and under qemu-riscv64, alternating the two in one session,
-// checks that both print the same output and exit status, and prints a table
-// of guest instructions, time, MIPS and the speed ratio against qemu.
-//
-// Both sides are timed the same way: whole-process wall time of a child
-// process, so loading and start-up count for both. The reported time is the
-// median over the repetitions.
+// run_command.cpp - `vmbench run --suite NAME`: times a suite with Google
+// Benchmark (run/suite_runner.h) and writes the results JSON atomically.
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <nlohmann/json.hpp>
+#include <map>
 #include <regex>
-#include <sstream>
 
 #include "atomic_file.h"
 #include "commands.h"
-#include "process_timer.h"
+#include "compare/statistics.h"
+#include "run/suite_runner.h"
 
 namespace vm::harness {
 namespace {
 
+using json = nlohmann::json;
+
 struct run_options {
+  std::string suite = "quick";
+  std::string suites_dir = std::string(VMBENCH_SOURCE_DIR) + "/harness/suites";
+  std::string root = VMBENCH_SOURCE_DIR;
+  std::string output;
+  std::string filter;
   std::string workloads_tsv = VMBENCH_DEFAULT_WORKLOADS_TSV;
   std::string qemu = VMBENCH_QEMU;
-  std::string filter;
-  std::string output;
-  int repetitions = 3;
-  bool small = false;
-  bool no_qemu = false;
+  int repetitions = 0;
+  double min_time = -1;
+  int cpu = -1;
+  bool no_pin = false;
+  bool quiet = false;
+  bool list = false;
 };
-
-struct workload {
-  std::string name;
-  std::string path;
-  std::vector<std::string> default_args;
-  std::vector<std::string> small_args;
-};
-
-std::vector<std::string> split_words(const std::string& s) {
-  std::istringstream in(s);
-  std::vector<std::string> words;
-  for (std::string w; in >> w;) words.push_back(w);
-  return words;
-}
-
-bool read_workloads(const std::string& path, std::vector<workload>& out, std::string& problem) {
-  std::ifstream in(path);
-  if (!in) {
-    problem = path +
-              ": cannot open the workload list (build the `workloads` target, or pass --workloads)";
-    return false;
-  }
-  int line_number = 0;
-  for (std::string line; std::getline(in, line);) {
-    ++line_number;
-    if (line.empty() || line[0] == '#') continue;
-    std::vector<std::string> fields;
-    std::stringstream ss(line);
-    for (std::string f; std::getline(ss, f, '\t');) fields.push_back(f);
-    if (fields.size() < 2) {
-      problem = path + ":" + std::to_string(line_number) +
-                ": expected name<TAB>path<TAB>default_args<TAB>small_args";
-      return false;
-    }
-    workload w{fields[0], fields[1], {}, {}};
-    if (fields.size() > 2) w.default_args = split_words(fields[2]);
-    if (fields.size() > 3) w.small_args = split_words(fields[3]);
-    out.push_back(std::move(w));
-  }
-  return true;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n == 0 ? 0 : (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2);
-}
 
 std::string self_path() {
   char buf[4096];
@@ -88,145 +42,173 @@ std::string self_path() {
   return std::string(buf, static_cast<size_t>(n));
 }
 
+// Medians (ms) of the iteration samples, by benchmark name.
+std::map<std::string, std::vector<double>> samples_of(const json& doc) {
+  std::map<std::string, std::vector<double>> out;
+  for (const json& b : doc["benchmarks"])
+    if (b.value("run_type", "") == "iteration" && !b.value("error_occurred", false))
+      out[b.value("name", "")].push_back(b.value("real_time", 0.0));
+  return out;
+}
+
+void print_summary(const json& doc, std::FILE* out) {
+  const auto samples = samples_of(doc);
+  size_t width = 9;
+  for (const auto& [name, v] : samples) width = std::max(width, name.size());
+  std::fprintf(out, "%-*s %5s %6s %12s %7s %14s\n", static_cast<int>(width), "benchmark", "reps",
+               "iters", "median ms", "cv %", "items/s");
+  const json& ours = doc["vmbench"]["benchmarks"];
+  for (const auto& [name, entry] : ours.items()) {
+    auto it = samples.find(name);
+    if (it == samples.end()) {
+      std::fprintf(out, "%-*s  failed: %s\n", static_cast<int>(width), name.c_str(),
+                   entry.value("error", std::string("no samples")).c_str());
+      continue;
+    }
+    const std::vector<double>& v = it->second;
+    double mean = 0, var = 0;
+    for (double x : v) mean += x;
+    mean /= double(v.size());
+    for (double x : v) var += (x - mean) * (x - mean);
+    const double cv = v.size() > 1 ? std::sqrt(var / double(v.size() - 1)) / mean * 100 : 0;
+    const double med = stats::median(v);
+    double rate = 0;
+    for (const json& b : doc["benchmarks"])
+      if (b.value("run_name", "") == name && b.value("aggregate_name", "") == "median")
+        rate = b.value("items_per_second", 0.0);
+    char rate_text[32] = "-";
+    if (rate > 0) std::snprintf(rate_text, sizeof rate_text, "%.1f M", rate / 1e6);
+    std::fprintf(out, "%-*s %5zu %6lld %12.3f %7.2f %14s\n", static_cast<int>(width), name.c_str(),
+                 v.size(), static_cast<long long>(entry.value("iterations", int64_t{0})), med, cv,
+                 rate_text);
+  }
+  // The anchor: qemu-riscv64 on the same workloads, whole-process time.
+  double log_sum = 0;
+  int pairs = 0;
+  for (const auto& [name, v] : samples) {
+    if (name.rfind("vmbench-exec/", 0) != 0) continue;
+    auto q = samples.find("qemu/" + name.substr(13));
+    if (q == samples.end()) continue;
+    const double ratio = stats::median(q->second) / stats::median(v);
+    std::fprintf(out, "speed vs qemu-riscv64 %-24s %6.3fx (>1: vmbench is faster)\n",
+                 name.substr(13).c_str(), ratio);
+    log_sum += std::log(ratio);
+    ++pairs;
+  }
+  if (pairs)
+    std::fprintf(out, "geometric mean speed vs qemu-riscv64: %.3fx over %d workloads\n",
+                 std::exp(log_sum / pairs), pairs);
+}
+
+// vmbench exec and qemu-riscv64 must agree on every workload both ran.
+std::vector<std::string> disagreements(const json& doc) {
+  std::vector<std::string> out;
+  const json& ours = doc["vmbench"]["benchmarks"];
+  for (const auto& [name, entry] : ours.items()) {
+    if (name.rfind("vmbench-exec/", 0) != 0) continue;
+    const std::string peer = "qemu/" + name.substr(13);
+    if (!ours.contains(peer)) continue;
+    const json& a = entry["counters"];
+    const json& b = ours[peer]["counters"];
+    if (a.value("output_hash", "") != b.value("output_hash", "") ||
+        a.value("exit_status", -1) != b.value("exit_status", -2))
+      out.push_back(name.substr(13) +
+                    ": vmbench exec and qemu-riscv64 differ in output or exit status");
+  }
+  return out;
+}
+
 }  // namespace
 
 command_action add_run_command(CLI::App& app) {
   auto o = std::make_shared<run_options>();
   CLI::App* sub = app.add_subcommand(
       "run",
-      "The main job: run every workload under vmbench and qemu-riscv64 (alternating, same\n"
-      "session), check identical stdout and exit status, and print guest instructions, time,\n"
-      "MIPS and the speed ratio against qemu-riscv64. Exit status 0, or 2 on a mismatch or\n"
-      "missing input.");
-  sub->add_option("--workloads", o->workloads_tsv,
-                  "Workload list (TSV: name, ELF path, default args, small args)");
-  sub->add_option("--qemu", o->qemu, "qemu-riscv64 binary used as the anchor");
+      "Run a benchmark suite (harness/suites/NAME.json) with Google Benchmark and write the\n"
+      "results: Google Benchmark JSON with every repetition, plus a `vmbench` section with the\n"
+      "machine/build fingerprint, input hashes, deterministic counters and system warnings.\n"
+      "Pins to one CPU, interleaves repetitions across benchmarks in seeded rounds, and checks\n"
+      "that every timed iteration reproduces the benchmark's counters.\n"
+      "Exit status: 0; 2 on bad input or when a benchmark fails.");
+  sub->add_option("--suite", o->suite, "Suite name (smoke, quick, nightly) or path to a suite JSON")
+      ->capture_default_str();
+  sub->add_option("-o,--output", o->output, "Write the results JSON here (atomically)");
   sub->add_option("--filter", o->filter,
-                  "Only workloads whose name matches this regular expression");
+                  "Only benchmarks whose name matches this regular expression");
   sub->add_option("-r,--repetitions", o->repetitions,
-                  "Timed runs per workload and engine (median reported)")
-      ->check(CLI::Range(1, 100));
-  sub->add_flag("--small", o->small, "Use the small test sizes instead of the default sizes");
-  sub->add_flag("--no-qemu", o->no_qemu, "Do not run the qemu-riscv64 anchor");
-  sub->add_option("-o,--output", o->output,
-                  "Also write the results as JSON to this file (atomically)");
+                  "Repetitions per benchmark (default: the suite's)")
+      ->check(CLI::Range(1, 1000));
+  sub->add_option("--min-time", o->min_time,
+                  "Minimum seconds per repetition (default: the suite's)")
+      ->check(CLI::Range(0.0, 60.0));
+  sub->add_option("--cpu", o->cpu, "Pin to this CPU (default: the last one allowed)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_flag("--no-pin", o->no_pin, "Do not pin to a CPU");
+  sub->add_flag("-q,--quiet", o->quiet, "No progress line and no summary table");
+  sub->add_flag("--list", o->list, "List the suite's benchmarks and exit");
+  sub->add_option("--suites-dir", o->suites_dir, "Where suite names are looked up")
+      ->capture_default_str();
+  sub->add_option("--root", o->root, "Trace paths in the suite are relative to this")
+      ->capture_default_str();
+  sub->add_option("--workloads", o->workloads_tsv,
+                  "Workload list for vmbench-exec/qemu benchmarks");
+  sub->add_option("--qemu", o->qemu, "qemu-riscv64 binary for qemu benchmarks");
 
   return [o]() -> int {
-    std::vector<workload> workloads;
-    std::string problem;
-    if (!read_workloads(o->workloads_tsv, workloads, problem)) {
-      std::fprintf(stderr, "vmbench run: %s\n", problem.c_str());
+    auto fail = [](const std::string& message) {
+      std::fprintf(stderr, "vmbench run: %s\n", message.c_str());
       return kExitBadInput;
-    }
+    };
+    auto loaded = load_suite(suite_path(o->suite, o->suites_dir));
+    if (!loaded.ok()) return fail(loaded.err().message);
+    suite s = std::move(loaded).value();
     if (!o->filter.empty()) {
       std::regex re;
       try {
         re = std::regex(o->filter);
       } catch (const std::regex_error& e) {
-        std::fprintf(stderr, "vmbench run: --filter: bad regular expression '%s': %s\n",
-                     o->filter.c_str(), e.what());
-        return kExitBadInput;
+        return fail("--filter: bad regular expression '" + o->filter + "': " + e.what());
       }
-      std::erase_if(workloads, [&](const workload& w) { return !std::regex_search(w.name, re); });
+      std::erase_if(s.benchmarks,
+                    [&](const suite_benchmark& b) { return !std::regex_search(b.name, re); });
+      if (s.benchmarks.empty()) return fail("--filter '" + o->filter + "' selects no benchmark");
     }
-    if (workloads.empty()) {
-      std::fprintf(stderr, "vmbench run: no workloads selected\n");
-      return kExitBadInput;
+    if (o->list) {
+      for (const suite_benchmark& b : s.benchmarks) std::printf("%s\n", b.name.c_str());
+      return kExitOk;
     }
-    const bool with_qemu = !o->no_qemu && !o->qemu.empty();
-    const std::string self = self_path();
-    const std::string stats_path = "/tmp/vmbench-run-stats-" + std::to_string(getpid()) + ".json";
-
-    std::printf("%-16s %14s %10s %9s %10s %9s %9s\n", "workload", "guest instr", "vmbench s",
-                "MIPS", "qemu s", "qemu MIPS", "vs qemu");
-    nlohmann::json results = nlohmann::json::array();
-    bool mismatch = false;
-    double log_ratio_sum = 0;
-    int ratio_count = 0;
-    for (const workload& w : workloads) {
-      const auto& args = o->small ? w.small_args : w.default_args;
-      std::vector<std::string> ours = {self, "exec", "--stats-json", stats_path, w.path};
-      std::vector<std::string> theirs = {o->qemu, w.path};
-      ours.insert(ours.end(), args.begin(), args.end());
-      theirs.insert(theirs.end(), args.begin(), args.end());
-      std::vector<double> our_times, qemu_times;
-      uint64_t instructions = 0;
-      std::string note;
-      std::string first_output;  // every run must print this and exit with first_status
-      int first_status = 0;
-      for (int rep = 0; rep < o->repetitions; ++rep) {
-        // Alternate the order so that neither engine always runs second.
-        for (int turn = 0; turn < 2; ++turn) {
-          const bool our_turn = (turn == 0) == (rep % 2 == 0);
-          if (!our_turn && !with_qemu) continue;
-          const timed_run t = run_timed(our_turn ? ours : theirs);
-          if (!t.started) {
-            std::fprintf(stderr, "vmbench run: %s: %s\n", w.name.c_str(), t.error.c_str());
-            return kExitBadInput;
-          }
-          (our_turn ? our_times : qemu_times).push_back(t.seconds);
-          if (our_turn) {
-            std::ifstream in(stats_path);
-            const auto stats = nlohmann::json::parse(in, nullptr, false);
-            if (!stats.is_discarded()) instructions = stats.value("instructions", uint64_t{0});
-            if (t.exit_status != 0) note = "exit status " + std::to_string(t.exit_status);
-          }
-          if (rep == 0 && turn == 0) {
-            first_output = t.stdout_text;
-            first_status = t.exit_status;
-          } else if (t.stdout_text != first_output || t.exit_status != first_status) {
-            note = "OUTPUT MISMATCH";
-            mismatch = true;
-          }
-        }
-      }
-      const double ours_s = median(our_times);
-      const double qemu_s = median(qemu_times);
-      const double mips = ours_s > 0 ? static_cast<double>(instructions) / ours_s / 1e6 : 0;
-      const double qemu_mips = qemu_s > 0 ? static_cast<double>(instructions) / qemu_s / 1e6 : 0;
-      const double ratio = (with_qemu && ours_s > 0) ? qemu_s / ours_s : 0;
-      if (ratio > 0) {
-        log_ratio_sum += std::log(ratio);
-        ++ratio_count;
-      }
-      std::printf("%-16s %14llu %10.3f %9.1f %10.3f %9.1f %8.3fx %s\n", w.name.c_str(),
-                  static_cast<unsigned long long>(instructions), ours_s, mips, qemu_s, qemu_mips,
-                  ratio, note.c_str());
-      std::fflush(stdout);
-      results.push_back({{"workload", w.name},
-                         {"args", args},
-                         {"instructions", instructions},
-                         {"vmbench_seconds", our_times},
-                         {"qemu_seconds", qemu_times},
-                         {"vmbench_median_seconds", ours_s},
-                         {"qemu_median_seconds", qemu_s},
-                         {"mips", mips},
-                         {"speed_vs_qemu", ratio},
-                         {"outputs_match", note != "OUTPUT MISMATCH"}});
+    char scratch[] = "/tmp/vmbench-run-XXXXXX";
+    if (mkdtemp(scratch) == nullptr) return fail("cannot create a scratch directory in /tmp");
+    runner_options options;
+    options.context = {o->root, o->workloads_tsv, o->qemu, self_path(), scratch};
+    options.repetitions = o->repetitions;
+    options.min_time = o->min_time;
+    options.cpu = o->no_pin ? -1 : o->cpu;
+    options.pin = !o->no_pin;
+    options.progress = o->quiet ? nullptr : stderr;
+    options.progress_is_tty = !o->quiet && isatty(STDERR_FILENO);
+    auto outcome = run_suite(s, options);
+    std::error_code ignored;
+    std::filesystem::remove_all(scratch, ignored);
+    if (!outcome.ok()) return fail(outcome.err().message);
+    const json& doc = outcome.value().document;
+    if (!o->quiet) {
+      for (const json& w : doc["vmbench"]["warnings"])
+        std::fprintf(stderr, "warning: %s\n", w.get<std::string>().c_str());
+      print_summary(doc, stdout);
     }
-    std::remove(stats_path.c_str());
-    const double geomean = ratio_count ? std::exp(log_ratio_sum / ratio_count) : 0;
-    if (ratio_count)
-      std::printf("geometric mean speed vs qemu-riscv64: %.3fx (>1: vmbench is faster)\n", geomean);
-    if (!o->output.empty()) {
-      const nlohmann::json doc = {{"schema_version", kSchemaVersion},
-                                  {"kind", "vmbench.run.workloads"},
-                                  {"repetitions", o->repetitions},
-                                  {"small", o->small},
-                                  {"qemu", with_qemu ? o->qemu : ""},
-                                  {"geomean_speed_vs_qemu", geomean},
-                                  {"workloads", results}};
-      if (error e = write_file_atomically(o->output, doc.dump(2) + "\n")) {
-        std::fprintf(stderr, "vmbench run: %s\n", e.message.c_str());
-        return kExitBadInput;
-      }
+    if (!o->output.empty())
+      if (error e = write_file_atomically(o->output, doc.dump(2) + "\n")) return fail(e.message);
+    int status = kExitOk;
+    for (const std::string& e : outcome.value().errors) {
+      std::fprintf(stderr, "vmbench run: benchmark failed: %s\n", e.c_str());
+      status = kExitBadInput;
     }
-    if (mismatch) {
-      std::fprintf(stderr,
-                   "vmbench run: vmbench and qemu-riscv64 disagree on at least one workload\n");
-      return kExitBadInput;
+    for (const std::string& d : disagreements(doc)) {
+      std::fprintf(stderr, "vmbench run: %s\n", d.c_str());
+      status = kExitBadInput;
     }
-    return kExitOk;
+    return status;
   };
 }
 

@@ -1,0 +1,279 @@
+#include "suite/suite.h"
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "replay/tlb_config.h"
+
+namespace vm::harness {
+namespace {
+
+using json = nlohmann::json;
+
+// Collects the first problem; every reader below stops once one is found.
+struct checker {
+  std::string path;
+  std::string problem;
+  // Counts: 2.5 repetitions is a mistake, not 2.
+  const std::set<std::string> whole_numbers = {"repetitions", "seed", "lookups"};
+
+  bool fail(const std::string& field, const std::string& what) {
+    if (problem.empty()) problem = path + ": " + field + ": " + what;
+    return false;
+  }
+  bool only_keys(const json& object, const std::string& field, const std::set<std::string>& keys) {
+    for (const auto& [key, value] : object.items())
+      if (!keys.count(key)) return fail(field.empty() ? key : field + "." + key, "unknown key");
+    return true;
+  }
+  bool number(const json& object, const std::string& field, const char* key, double low,
+              double high, double& out) {
+    if (!object.contains(key)) return true;
+    const json& v = object[key];
+    if (!v.is_number()) return fail(field + key, "expected a number");
+    const double d = v.get<double>();
+    if (whole_numbers.count(key) && d != std::floor(d))
+      return fail(field + key, "expected a whole number");
+    if (!(d >= low && d <= high))
+      return fail(field + key, "must lie in [" + json(low).dump() + ", " + json(high).dump() + "]");
+    out = d;
+    return true;
+  }
+  bool strings(const json& object, const std::string& field, const char* key,
+               std::vector<std::string>& out, bool required) {
+    if (!object.contains(key)) {
+      if (required) return fail(field + key, "missing");
+      return true;
+    }
+    const json& v = object[key];
+    if (v.is_string()) {
+      if (v.get<std::string>().empty()) return fail(field + key, "an empty name");
+      out = {v.get<std::string>()};
+      return true;
+    }
+    if (!v.is_array() || v.empty())
+      return fail(field + key, "expected a string or a non-empty array of strings");
+    out.clear();
+    for (const json& s : v) {
+      if (!s.is_string()) return fail(field + key, "expected strings");
+      if (s.get<std::string>().empty()) return fail(field + key, "an empty name");
+      out.push_back(s.get<std::string>());
+    }
+    return true;
+  }
+};
+
+// "traces/recorded/sha256.mem.vmt" -> "recorded/sha256".
+std::string trace_stem(const std::string& path) {
+  std::string s = path;
+  if (s.rfind("traces/", 0) == 0) s = s.substr(7);
+  for (const char* suffix : {".mem.vmt", ".exec.vmt", ".vmt"}) {
+    const std::string x = suffix;
+    if (s.size() > x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0) {
+      s.resize(s.size() - x.size());
+      break;
+    }
+  }
+  return s;
+}
+
+bool parse_engine(const std::string& text, engine_kind& out) {
+  for (engine_kind e : {engine_kind::kMem, engine_kind::kExec, engine_kind::kTlbLookup,
+                        engine_kind::kVmbenchExec, engine_kind::kQemu})
+    if (text == engine_name(e)) {
+      out = e;
+      return true;
+    }
+  return false;
+}
+
+}  // namespace
+
+const char* engine_name(engine_kind e) noexcept {
+  switch (e) {
+    case engine_kind::kMem: return "mem";
+    case engine_kind::kExec: return "exec";
+    case engine_kind::kTlbLookup: return "tlb-lookup";
+    case engine_kind::kVmbenchExec: return "vmbench-exec";
+    case engine_kind::kQemu: return "qemu";
+  }
+  return "?";
+}
+
+std::string suite_path(const std::string& name_or_path, const std::string& suites_dir) {
+  const bool is_path =
+      name_or_path.find('/') != std::string::npos ||
+      (name_or_path.size() > 5 && name_or_path.compare(name_or_path.size() - 5, 5, ".json") == 0);
+  return is_path ? name_or_path : suites_dir + "/" + name_or_path + ".json";
+}
+
+result<suite> parse_suite(const std::string& text, const std::string& path) {
+  const json doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded()) return error{error_code::kBadInput, path + ": not valid JSON"};
+  checker c{path, {}};
+  suite s;
+  s.path = path;
+  auto bad = [&]() -> result<suite> { return error{error_code::kBadInput, c.problem}; };
+  if (!doc.is_object()) return error{error_code::kBadInput, path + ": expected a JSON object"};
+  if (!c.only_keys(doc, "",
+                   {"schema_version", "name", "description", "repetitions", "min_time", "warmup",
+                    "seed", "benchmarks"}))
+    return bad();
+  if (!doc.contains("schema_version") || !doc["schema_version"].is_number_integer())
+    return error{error_code::kBadInput, path + ": schema_version: missing"};
+  if (doc["schema_version"].get<int64_t>() != kSuiteSchemaVersion)
+    return error{error_code::kBadInput, path + ": schema_version: " + doc["schema_version"].dump() +
+                                            " is not supported (this vmbench reads " +
+                                            std::to_string(kSuiteSchemaVersion) + ")"};
+  if (!doc.contains("name") || !doc["name"].is_string() || doc["name"].get<std::string>().empty())
+    return error{error_code::kBadInput, path + ": name: expected a non-empty string"};
+  s.name = doc["name"].get<std::string>();
+  if (doc.contains("description")) {
+    if (!doc["description"].is_string())
+      return error{error_code::kBadInput, path + ": description: expected a string"};
+    s.description = doc["description"].get<std::string>();
+  }
+  double repetitions = s.repetitions, seed = 1;
+  if (!c.number(doc, "", "repetitions", 1, 1000, repetitions) ||
+      !c.number(doc, "", "min_time", 0, 60, s.min_time) ||
+      !c.number(doc, "", "warmup", 0, 60, s.warmup) || !c.number(doc, "", "seed", 0, 1e15, seed))
+    return bad();
+  s.repetitions = static_cast<int>(repetitions);
+  s.seed = static_cast<uint64_t>(seed);
+  if (!doc.contains("benchmarks") || !doc["benchmarks"].is_array() || doc["benchmarks"].empty())
+    return error{error_code::kBadInput, path + ": benchmarks: expected a non-empty array"};
+
+  std::set<std::string> names;
+  for (size_t i = 0; i < doc["benchmarks"].size(); ++i) {
+    const json& entry = doc["benchmarks"][i];
+    const std::string field = "benchmarks[" + std::to_string(i) + "].";
+    if (!entry.is_object())
+      return error{error_code::kBadInput,
+                   path + ": " + field.substr(0, field.size() - 1) + ": expected an object"};
+    if (!c.only_keys(entry, field.substr(0, field.size() - 1),
+                     {"engine", "traces", "page_size", "tlb", "lookups", "workloads", "size",
+                      "repetitions", "min_time", "warmup", "comment"}))
+      return bad();
+    if (!entry.contains("engine") || !entry["engine"].is_string())
+      return error{error_code::kBadInput, path + ": " + field + "engine: missing"};
+    suite_benchmark base;
+    if (!parse_engine(entry["engine"].get<std::string>(), base.engine))
+      return error{error_code::kBadInput,
+                   path + ": " + field + "engine: unknown engine '" +
+                       entry["engine"].get<std::string>() +
+                       "' (known: mem, exec, tlb-lookup, vmbench-exec, qemu)"};
+    double reps = s.repetitions;
+    base.min_time = s.min_time;
+    base.warmup = s.warmup;
+    if (!c.number(entry, field, "repetitions", 1, 1000, reps) ||
+        !c.number(entry, field, "min_time", 0, 60, base.min_time) ||
+        !c.number(entry, field, "warmup", 0, 60, base.warmup))
+      return bad();
+    base.repetitions = static_cast<int>(reps);
+
+    // Which keys each engine takes; anything else is a mistake worth naming.
+    auto refuse = [&](std::initializer_list<const char*> keys) -> bool {
+      for (const char* key : keys)
+        if (entry.contains(key))
+          return c.fail(field + key,
+                        std::string("does not apply to engine ") + engine_name(base.engine));
+      return true;
+    };
+    std::vector<suite_benchmark> expanded;
+    switch (base.engine) {
+      case engine_kind::kMem: {
+        if (!refuse({"lookups", "workloads", "size"})) return bad();
+        std::vector<std::string> traces, pages{"4k"}, tlbs{"default"};
+        if (!c.strings(entry, field, "traces", traces, true) ||
+            !c.strings(entry, field, "page_size", pages, false) ||
+            !c.strings(entry, field, "tlb", tlbs, false))
+          return bad();
+        for (const std::string& p : pages)
+          if (p != "4k" && p != "2m" && p != "1g" && p != "recorded")
+            return error{error_code::kBadInput, path + ": " + field + "page_size: '" + p +
+                                                    "' is not one of 4k, 2m, 1g, recorded"};
+        for (const std::string& t : tlbs) {
+          auto parsed = replay::parse_tlb_config(t);
+          if (!parsed.ok())
+            return error{error_code::kBadInput,
+                         path + ": " + field + "tlb: " + parsed.err().message};
+        }
+        for (const std::string& trace : traces)
+          for (const std::string& page : pages)
+            for (const std::string& tlb : tlbs) {
+              suite_benchmark b = base;
+              b.trace = trace;
+              b.page_size = page;
+              b.tlb = tlb;
+              b.name = "mem/" + trace_stem(trace) + "/page:" + page + "/tlb:" + tlb;
+              expanded.push_back(b);
+            }
+        break;
+      }
+      case engine_kind::kExec: {
+        if (!refuse({"lookups", "workloads", "size", "page_size", "tlb"})) return bad();
+        std::vector<std::string> traces;
+        if (!c.strings(entry, field, "traces", traces, true)) return bad();
+        for (const std::string& trace : traces) {
+          suite_benchmark b = base;
+          b.trace = trace;
+          b.name = "exec/" + trace_stem(trace);
+          expanded.push_back(b);
+        }
+        break;
+      }
+      case engine_kind::kTlbLookup: {
+        if (!refuse({"traces", "workloads", "size", "page_size", "tlb"})) return bad();
+        double lookups = 1 << 24;
+        if (!c.number(entry, field, "lookups", 1024, 1e12, lookups)) return bad();
+        suite_benchmark b = base;
+        b.lookups = static_cast<uint64_t>(lookups);
+        b.name = "tlb-lookup/l1/lookups:" + std::to_string(b.lookups);
+        expanded.push_back(b);
+        break;
+      }
+      case engine_kind::kVmbenchExec:
+      case engine_kind::kQemu: {
+        if (!refuse({"traces", "lookups", "page_size", "tlb"})) return bad();
+        std::vector<std::string> workloads, sizes{"small"};
+        if (!c.strings(entry, field, "workloads", workloads, true) ||
+            !c.strings(entry, field, "size", sizes, false))
+          return bad();
+        for (const std::string& size : sizes)
+          if (size != "small" && size != "default")
+            return error{error_code::kBadInput,
+                         path + ": " + field + "size: '" + size + "' is not one of small, default"};
+        for (const std::string& w : workloads)
+          for (const std::string& size : sizes) {
+            suite_benchmark b = base;
+            b.workload = w;
+            b.size = size;
+            b.name = std::string(engine_name(base.engine)) + "/" + w + "/" + size;
+            expanded.push_back(b);
+          }
+        break;
+      }
+    }
+    for (suite_benchmark& b : expanded) {
+      if (!names.insert(b.name).second)
+        return error{error_code::kBadInput, path + ": " + field.substr(0, field.size() - 1) +
+                                                ": benchmark '" + b.name +
+                                                "' appears twice in the suite"};
+      s.benchmarks.push_back(std::move(b));
+    }
+  }
+  return s;
+}
+
+result<suite> load_suite(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return error{error_code::kIo, path + ": cannot open the suite file"};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_suite(text.str(), path);
+}
+
+}  // namespace vm::harness
