@@ -8,8 +8,22 @@
 #include <cstring>
 #include <memory>
 
+// VM_SLOWDOWN_IMULS (core/CMakeLists.txt): the sensitivity knob of
+// docs/SIGNAL.md. Each `imul $1` keeps the address and adds its 3-cycle
+// latency to the access's dependency chain.
+#ifndef VM_SLOWDOWN_IMULS
+#define VM_SLOWDOWN_IMULS 0
+#endif
+
 namespace vm::replay {
 namespace {
+
+[[gnu::always_inline]] inline uint64_t slowdown(uint64_t address) noexcept {
+#if VM_SLOWDOWN_IMULS > 0 && defined(__x86_64__)
+  for (int i = 0; i < VM_SLOWDOWN_IMULS; ++i) asm volatile("imul $1, %0, %0" : "+r"(address));
+#endif
+  return address;
+}
 
 using trace::record_type;
 using status = mmu::access_status;
@@ -101,7 +115,7 @@ void mem_replayer::replay(const trace::record* records, size_t count,
       cpu = r.cpu;
       run = 0;
     }
-    const uint64_t a = r.address;
+    const uint64_t a = slowdown(r.address);
     switch (key_of(r)) {
 #define VM_REPLAY_LOAD(size, type)                    \
   case key(record_type::kRead, size): {               \
