@@ -209,8 +209,21 @@ result<comparison> compare_results(const results_file& base, const results_file&
     else
       bc.note = base.kind == results_kind::kCounters || candidate.kind == results_kind::kCounters
                     ? "counters only"
+                : c.machine_differences.size() == 1 &&
+                        c.machine_differences[0].rfind("fingerprint:", 0) == 0
+                    ? "timings not compared: only one file has a fingerprint"
                     : "timings not compared: different machines";
-    if (b->counters.is_object() && cand.counters.is_object()) {
+    if (b->counters.is_object() != cand.counters.is_object()) {
+      // Counters on one side only: nothing can vouch that the work is the
+      // same, so this fails wherever the rule gates any counter.
+      bc.counters_compared = true;
+      const bool in_base = b->counters.is_object();
+      counter_change change{"(all counters)", in_base ? "present" : "(absent)",
+                            in_base ? "(absent)" : "present", "",
+                            !rules.rule_for(cand.name).gate_counters.empty()};
+      bc.counters_gate_failed |= change.gates;
+      bc.counter_changes.push_back(std::move(change));
+    } else if (b->counters.is_object() && cand.counters.is_object()) {
       bc.counters_compared = true;
       std::set<std::string> keys;
       for (const auto& [k, v] : b->counters.items()) keys.insert(k);

@@ -33,9 +33,12 @@ result<double> to_ns(const json& entry, const char* key, const std::string& path
 
 error check_counters(const json& counters, const std::string& path, const std::string& field) {
   if (!counters.is_object()) return bad(path, field, "expected an object of counters");
-  for (const auto& [key, value] : counters.items())
-    if (!value.is_number_unsigned() && !value.is_number_integer() && !value.is_string())
-      return bad(path, field + "." + key, "a counter must be an integer or a string");
+  for (const auto& [key, value] : counters.items()) {
+    const bool count =
+        value.is_number_unsigned() || (value.is_number_integer() && value.get<int64_t>() >= 0);
+    if (!count && !value.is_string())
+      return bad(path, field + "." + key, "a counter must be an unsigned integer or a string");
+  }
   return error::ok();
 }
 

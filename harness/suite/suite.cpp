@@ -13,6 +13,13 @@ namespace {
 
 using json = nlohmann::json;
 
+// 1, 0.05, 1000000000000: numbers as a person writes them.
+std::string plain(double d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", d);
+  return buf;
+}
+
 // Collects the first problem; every reader below stops once one is found.
 struct checker {
   std::string path;
@@ -38,7 +45,7 @@ struct checker {
     if (whole_numbers.count(key) && d != std::floor(d))
       return fail(field + key, "expected a whole number");
     if (!(d >= low && d <= high))
-      return fail(field + key, "must lie in [" + json(low).dump() + ", " + json(high).dump() + "]");
+      return fail(field + key, "must lie in [" + plain(low) + ", " + plain(high) + "]");
     out = d;
     return true;
   }
@@ -120,7 +127,7 @@ result<suite> parse_suite(const std::string& text, const std::string& path) {
   if (!doc.is_object()) return error{error_code::kBadInput, path + ": expected a JSON object"};
   if (!c.only_keys(doc, "",
                    {"schema_version", "name", "description", "repetitions", "min_time", "warmup",
-                    "seed", "benchmarks"}))
+                    "seed", "benchmarks", "comment"}))
     return bad();
   if (!doc.contains("schema_version") || !doc["schema_version"].is_number_integer())
     return error{error_code::kBadInput, path + ": schema_version: missing"};
