@@ -338,7 +338,8 @@ TEST_CASE("machine differences name the cpu model, flags and logical cpus",
   SECTION("a long flag difference is cut short") {
     machine_fingerprint many = a;
     many.cpu_flags.clear();
-    for (int i = 0; i < 20; ++i) many.cpu_flags.push_back(std::string("f").append(std::to_string(100 + i)));
+    for (int i = 0; i < 20; ++i)
+      many.cpu_flags.push_back(std::string("f").append(std::to_string(100 + i)));
     const std::vector<std::string> lines = machine_differences(a, many);
     REQUIRE(lines.size() >= 1);
     CHECK(contains(lines[0], "cpu flags: +f100 +f101"));
