@@ -493,8 +493,11 @@ std::vector<std::string> system_warnings(const fingerprint& fp, const std::strin
         "CPU boost is enabled (cpufreq/boost is 1), the clock varies with temperature and load: "
         "disable it (echo 0 > /sys/devices/system/cpu/cpufreq/boost)");
 
-  // Load: at half a runnable task per cpu, the benchmark is likely to share
-  // its cpu or its caches with other work.
+  // Load: at one runnable task per cpu on average, the benchmark shares its
+  // cpu or its caches with other work. (Not lower: the benchmark itself, and
+  // the benchmark process that ran just before it, already count up to 1 in
+  // the decaying 1-minute average; at 0.5 per cpu every back-to-back run on a
+  // 2-cpu machine warned.)
   if (const auto loadavg = read_file(proc_root + "/loadavg")) {
     const std::vector<std::string> fields = split_words(*loadavg);
     double load = 0;
@@ -502,12 +505,12 @@ std::vector<std::string> system_warnings(const fingerprint& fp, const std::strin
       const std::string& f = fields[0];
       const auto r = std::from_chars(f.data(), f.data() + f.size(), load);
       const unsigned cpus_online = std::max(fp.machine.logical_cpus, 1u);
-      if (r.ec == std::errc() && r.ptr == f.data() + f.size() && load >= 0.5 * cpus_online) {
+      if (r.ec == std::errc() && r.ptr == f.data() + f.size() && load >= 1.0 * cpus_online) {
         char text[64];
         std::snprintf(text, sizeof text, "%.2f", load);
         warnings.push_back("high load: the 1-minute load average is " + std::string(text) + " on " +
                            std::to_string(cpus_online) +
-                           " logical cpus (warned from 0.5 per cpu), other processes compete with "
+                           " logical cpus (warned from 1 per cpu), other processes compete with "
                            "the benchmark");
       }
     }

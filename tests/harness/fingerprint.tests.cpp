@@ -218,9 +218,9 @@ TEST_CASE("every system-state warning fires alone when its condition holds",
     fake.write("sys/devices/system/cpu/cpufreq/boost", "1\n");
     expected = "CPU boost is enabled";
   }
-  SECTION("the load average is half the logical cpus") {
-    fake.write("proc/loadavg", "2.00 0.50 0.25 3/200 4242\n");
-    expected = "high load: the 1-minute load average is 2.00 on 4 logical cpus";
+  SECTION("the load average reaches the logical cpus") {
+    fake.write("proc/loadavg", "4.00 0.50 0.25 3/200 4242\n");
+    expected = "high load: the 1-minute load average is 4.00 on 4 logical cpus";
   }
   SECTION("ASLR is off") {
     fake.write("proc/sys/kernel/randomize_va_space", "0\n");
@@ -255,14 +255,14 @@ TEST_CASE("every system-state warning fires alone when its condition holds",
   CHECK_FALSE(contains(warnings[0], "\n"));
 }
 
-TEST_CASE("the load warning starts at 0.5 per logical cpu", "[harness][fingerprint]") {
+TEST_CASE("the load warning starts at 1 per logical cpu", "[harness][fingerprint]") {
   fake_system fake;
   fake.quiet();
   fingerprint fp = clean_build();
   fp.machine.logical_cpus = 2;
   const auto [load, warns] = GENERATE(table<std::string, bool>({
-      {"0.99", false},
-      {"1.00", true},
+      {"1.99", false},
+      {"2.00", true},
       {"7.25", true},
       {"garbage", false},
   }));
