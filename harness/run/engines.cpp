@@ -27,6 +27,23 @@ std::string resolve(const engine_context& context, const std::string& path) {
   return (!path.empty() && path[0] == '/') ? path : context.root + "/" + path;
 }
 
+// Reads a trace whole into memory (the timed loops never touch the file)
+// and checks it is of the kind the engine replays.
+result<std::unique_ptr<trace::trace_reader>> open_trace(const engine_context& context,
+                                                        const std::string& trace,
+                                                        trace::trace_kind kind,
+                                                        const char* engine) {
+  const std::string path = resolve(context, trace);
+  auto bytes = read_bytes(path);
+  if (!bytes.ok()) return std::move(bytes).err();
+  auto reader = trace::trace_reader::open_bytes(std::move(bytes).value(), path);
+  if (!reader.ok()) return std::move(reader).err();
+  if (reader.value()->kind() != kind)
+    return error{error_code::kBadInput, path + ": not a " + std::string(trace::kind_name(kind)) +
+                                            " trace (engine " + engine + ")"};
+  return reader;
+}
+
 uint64_t page_size_bytes(const std::string& name) {
   if (name == "4k") return uint64_t{4} << 10;
   if (name == "2m") return uint64_t{2} << 20;
@@ -68,14 +85,9 @@ class mem_engine final : public benchmark_engine {
   mem_engine(suite_benchmark b, engine_context c) : b_(std::move(b)), c_(std::move(c)) {}
 
   result<json> prepare() override {
-    const std::string path = resolve(c_, b_.trace);
-    auto bytes = read_bytes(path);
-    if (!bytes.ok()) return std::move(bytes).err();
-    auto reader = trace::trace_reader::open_bytes(std::move(bytes).value(), path);
+    auto reader = open_trace(c_, b_.trace, trace::trace_kind::kMem, "mem");
     if (!reader.ok()) return std::move(reader).err();
     reader_ = std::move(reader).value();
-    if (reader_->kind() != trace::trace_kind::kMem)
-      return error{error_code::kBadInput, path + ": not a mem trace (engine mem)"};
     auto tlb = replay::parse_tlb_config(b_.tlb);
     if (!tlb.ok()) return std::move(tlb).err();
     options_.tlb = tlb.value();
@@ -147,21 +159,17 @@ class exec_engine final : public benchmark_engine {
   exec_engine(suite_benchmark b, engine_context c) : b_(std::move(b)), c_(std::move(c)) {}
 
   result<json> prepare() override {
-    const std::string path = resolve(c_, b_.trace);
-    auto bytes = read_bytes(path);
-    if (!bytes.ok()) return std::move(bytes).err();
-    auto reader = trace::trace_reader::open_bytes(std::move(bytes).value(), path);
+    auto reader = open_trace(c_, b_.trace, trace::trace_kind::kExec, "exec");
     if (!reader.ok()) return std::move(reader).err();
     reader_ = std::move(reader).value();
-    if (reader_->kind() != trace::trace_kind::kExec)
-      return error{error_code::kBadInput, path + ": not an exec trace (engine exec)"};
     // The reference run checks every record, not only the digest.
     VM_PROPAGATE(reader_->seek_chunk(0));
     auto checked = record::replay_exec(*reader_, {});
     if (!checked.ok()) return std::move(checked).err();
     if (!checked.value().matched)
-      return error{error_code::kBadInput, path + ": the replay diverges from the recording: " +
-                                              checked.value().divergence};
+      return error{error_code::kBadInput,
+                   reader_->path() +
+                       ": the replay diverges from the recording: " + checked.value().divergence};
     auto report = run_once();
     if (!report.ok()) return std::move(report).err();
     expected_ = report.value();
