@@ -238,6 +238,10 @@ result<comparison> compare_results(const results_file& base, const results_file&
         bc.counter_changes.push_back(std::move(change));
       }
     }
+    if (bc.note == "counters only" && bc.counters_compared && bc.counter_changes.empty())
+      bc.note += cand.counters.size() == 1
+                     ? ": its counter is equal"
+                     : ": all " + std::to_string(cand.counters.size()) + " counters equal";
     c.benchmarks.push_back(std::move(bc));
   }
   if (c.benchmarks.empty())

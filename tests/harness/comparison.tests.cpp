@@ -783,10 +783,12 @@ TEST_CASE("a counters baseline as the base compares counters only", "[harness][c
     CAPTURE(b.name);
     CHECK_FALSE(b.timing_compared);
     CHECK(b.timing == verdict::kInconclusive);
-    CHECK(b.note == "counters only");
+    CHECK(b.note.rfind("counters only", 0) == 0);
     CHECK(b.counters_compared);
   }
   CHECK(c.benchmarks[0].overall() == verdict::kInconclusive);
+  CHECK(c.benchmarks[0].note == "counters only: all 2 counters equal");
+  CHECK(c.benchmarks[1].note == "counters only");
   CHECK(c.benchmarks[1].counter_changes.size() == 1);
   CHECK(c.benchmarks[1].counter_changes.at(0).delta == "+1");
   CHECK(c.benchmarks[1].overall() == verdict::kRegression);
