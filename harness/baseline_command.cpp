@@ -29,23 +29,16 @@ struct baseline_options {
 };
 
 result<json> read_results(const std::string& path, results_file& parsed) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return error{error_code::kIo, path + ": cannot open"};
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::parse_error& e) {
-    return error{error_code::kBadInput,
-                 path + ": not valid JSON at byte " + std::to_string(e.byte)};
-  }
+  auto read = read_json_file(path);
+  if (!read.ok()) return std::move(read).err();
+  const json& doc = read.value();
   auto p = parse_results(doc, path);
   if (!p.ok()) return std::move(p).err();
   parsed = std::move(p).value();
   if (parsed.kind != results_kind::kResults || !parsed.print)
     return error{error_code::kBadInput,
                  path + ": not a vmbench results file with a fingerprint (vmbench run -o)"};
-  return doc;
+  return read;
 }
 
 }  // namespace

@@ -34,20 +34,6 @@ struct merge_options {
   std::vector<std::string> inputs;
 };
 
-result<json> read_json(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return error{error_code::kIo, path + ": cannot open"};
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (text.empty()) return error{error_code::kBadInput, path + ": empty file"};
-  try {
-    return json::parse(text);
-  } catch (const json::parse_error& e) {
-    return error{error_code::kBadInput,
-                 path + ": not valid JSON at byte " + std::to_string(e.byte) +
-                     (e.byte >= text.size() ? " (the file is truncated)" : "")};
-  }
-}
-
 // Merges runs of one suite: every repetition of every file, renumbered; the
 // first file's context; counters must agree exactly (they are
 // deterministic: a difference means the runs are not of the same thing).
@@ -57,7 +43,7 @@ result<json> merge_documents(const std::vector<std::string>& inputs) {
   std::vector<std::string> order;
   json merged_from = json::array();
   for (const std::string& path : inputs) {
-    auto doc = read_json(path);
+    auto doc = read_json_file(path);
     if (!doc.ok()) return std::move(doc).err();
     auto parsed = parse_results(doc.value(), path);  // validates
     if (!parsed.ok()) return std::move(parsed).err();

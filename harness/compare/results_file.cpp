@@ -163,7 +163,7 @@ result<results_file> parse_results(const json& doc, const std::string& path) {
   return f;
 }
 
-result<results_file> load_results_file(const std::string& path) {
+result<json> read_json_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return error{error_code::kIo, path + ": cannot open"};
   std::ostringstream text;
@@ -171,12 +171,18 @@ result<results_file> load_results_file(const std::string& path) {
   const std::string s = text.str();
   if (s.empty()) return bad(path, "", "empty file");
   try {
-    return parse_results(json::parse(s), path);
+    return json::parse(s);
   } catch (const json::parse_error& e) {
     return bad(path, "",
                "not valid JSON at byte " + std::to_string(e.byte) +
                    (e.byte >= s.size() ? " (the file is truncated)" : ""));
   }
+}
+
+result<results_file> load_results_file(const std::string& path) {
+  auto doc = read_json_file(path);
+  if (!doc.ok()) return std::move(doc).err();
+  return parse_results(doc.value(), path);
 }
 
 }  // namespace vm::harness

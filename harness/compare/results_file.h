@@ -55,6 +55,10 @@ struct results_file {
   const benchmark_result* find(const std::string& name) const noexcept;
 };
 
+// Reads and parses a JSON file; errors name the file and, for bad JSON, the
+// byte (and say when the file is truncated).
+result<nlohmann::json> read_json_file(const std::string& path);
+
 result<results_file> load_results_file(const std::string& path);
 // The same from an already parsed document (`path` only names it in messages).
 result<results_file> parse_results(const nlohmann::json& doc, const std::string& path);
