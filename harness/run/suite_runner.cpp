@@ -1,9 +1,11 @@
 #include "run/suite_runner.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <functional>
 #include <map>
 #include <random>
 #include <sstream>
