@@ -84,6 +84,10 @@ result<results_file> parse_results(const json& doc, const std::string& path) {
   f.path = path;
   f.kind = results_kind::kGoogleBenchmark;
 
+  if (doc.contains("context") && doc["context"].is_object() && doc["context"].contains("date") &&
+      doc["context"]["date"].is_string())
+    f.started = doc["context"]["date"].get<std::string>();
+
   const json* section = nullptr;
   if (doc.contains("vmbench")) {
     section = &doc["vmbench"];
@@ -99,6 +103,11 @@ result<results_file> parse_results(const json& doc, const std::string& path) {
     if (section->contains("suite")) {
       if (!(*section)["suite"].is_string()) return bad(path, "vmbench.suite", "expected a string");
       f.suite = (*section)["suite"].get<std::string>();
+    }
+    if (section->contains("started")) {
+      if (!(*section)["started"].is_string())
+        return bad(path, "vmbench.started", "expected a string");
+      f.started = (*section)["started"].get<std::string>();
     }
     if (section->contains("fingerprint")) {
       if (!(*section)["fingerprint"].is_object())

@@ -48,6 +48,10 @@ struct results_file {
   std::string path;
   results_kind kind = results_kind::kResults;
   std::string suite;                         // empty for plain Google Benchmark JSON
+  // When the run started, ISO 8601 UTC ("2026-11-24T21:08:01Z"): the
+  // `vmbench.started` field, else Google Benchmark's `context.date`; empty
+  // when the file has neither (a counters baseline).
+  std::string started;
   std::optional<fingerprint> print;          // absent for plain Google Benchmark JSON and counters
   std::vector<std::string> warnings;         // the system-state warnings recorded by the run
   std::vector<benchmark_result> benchmarks;  // in file order, names unique
