@@ -27,6 +27,7 @@ command_action add_trace_command(CLI::App& app);   // trace_command.cpp: gen/imp
 command_action add_compare_command(CLI::App& app);   // compare_command.cpp
 command_action add_merge_command(CLI::App& app);     // compare_command.cpp
 command_action add_baseline_command(CLI::App& app);  // baseline_command.cpp: save/machine
+command_action add_report_command(CLI::App& app);    // report_command.cpp
 command_action add_history_command(CLI::App& app);   // history_command.cpp: show/add
 
 }  // namespace vm::harness

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   const auto compare = vm::harness::add_compare_command(app);
   const auto merge = vm::harness::add_merge_command(app);
   const auto baseline = vm::harness::add_baseline_command(app);
+  const auto report = vm::harness::add_report_command(app);
   const auto history = vm::harness::add_history_command(app);
 
   try {
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("compare")) return compare();
     if (app.got_subcommand("merge")) return merge();
     if (app.got_subcommand("baseline")) return baseline();
+    if (app.got_subcommand("report")) return report();
     if (app.got_subcommand("history")) return history();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "vmbench: %s\n", e.what());
