@@ -1,6 +1,8 @@
 #include "compare/results_file.h"
 
 #include <cmath>
+#include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <set>
@@ -64,6 +66,27 @@ result<results_file> parse_counters_file(const json& doc, const std::string& pat
   return f;
 }
 
+// Google Benchmark's context.date is local time with an offset
+// ("2026-11-24T22:08:04+01:00"); the history is keyed and sorted by UTC
+// ("2026-11-24T21:08:04Z"). Anything that does not parse is kept as it is.
+std::string to_utc(const std::string& date) {
+  std::tm tm{};
+  int offset_h = 0, offset_m = 0;
+  char sign = 0;
+  if (std::sscanf(date.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c%2d:%2d", &tm.tm_year, &tm.tm_mon,
+                  &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &sign, &offset_h,
+                  &offset_m) != 9 ||
+      (sign != '+' && sign != '-'))
+    return date;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  std::time_t t = timegm(&tm);
+  t -= (sign == '+' ? 1 : -1) * (offset_h * 3600 + offset_m * 60);
+  char out[32];
+  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return out;
+}
+
 }  // namespace
 
 const benchmark_result* results_file::find(const std::string& name) const noexcept {
@@ -86,7 +109,7 @@ result<results_file> parse_results(const json& doc, const std::string& path) {
 
   if (doc.contains("context") && doc["context"].is_object() && doc["context"].contains("date") &&
       doc["context"]["date"].is_string())
-    f.started = doc["context"]["date"].get<std::string>();
+    f.started = to_utc(doc["context"]["date"].get<std::string>());
 
   const json* section = nullptr;
   if (doc.contains("vmbench")) {

@@ -49,7 +49,7 @@ struct results_file {
   results_kind kind = results_kind::kResults;
   std::string suite;                         // empty for plain Google Benchmark JSON
   // When the run started, ISO 8601 UTC ("2026-11-24T21:08:01Z"): the
-  // `vmbench.started` field, else Google Benchmark's `context.date`; empty
+  // `vmbench.started` field, else Google Benchmark's `context.date` turned into UTC; empty
   // when the file has neither (a counters baseline).
   std::string started;
   std::optional<fingerprint> print;          // absent for plain Google Benchmark JSON and counters

@@ -245,6 +245,30 @@ TEST_CASE("a vmbench section without fingerprint or suite is still a results fil
   REQUIRE(f.value().benchmarks.size() == 1);
 }
 
+TEST_CASE("the start time is the vmbench section's, else Google Benchmark's date in UTC",
+          "[harness][results]") {
+  json doc = results_doc();
+  doc["context"]["date"] = "2026-11-24T23:30:00+01:00";
+  doc["vmbench"]["started"] = "2026-11-24T21:08:01Z";
+  auto with_section = parse_results(doc, "run.json");
+  REQUIRE(with_section.ok());
+  CHECK(with_section.value().started == "2026-11-24T21:08:01Z");
+
+  doc["vmbench"].erase("started");
+  auto from_context = parse_results(doc, "run.json");
+  REQUIRE(from_context.ok());
+  CHECK(from_context.value().started == "2026-11-24T22:30:00Z");
+  doc["context"]["date"] = "2026-11-24T00:15:00-02:30";
+  CHECK(parse_results(doc, "run.json").value().started == "2026-11-24T02:45:00Z");
+  doc["context"]["date"] = "yesterday";  // kept as it is: nothing to convert
+  CHECK(parse_results(doc, "run.json").value().started == "yesterday");
+
+  doc["vmbench"]["started"] = 12;
+  auto bad = parse_results(doc, "run.json");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.err().message == "run.json: vmbench.started: expected a string");
+}
+
 TEST_CASE("a counters baseline gives counters only", "[harness][results]") {
   auto f = parse_results(counters_doc(), "baselines/counters/smoke.json");
   REQUIRE(f.ok());
