@@ -92,13 +92,16 @@ int show(const history_options& o) {
       out["benchmarks"].push_back({{"name", t.name}, {"nights", t.points.size()},
                                    {"points", points}, {"changes", changes}});
     }
-    std::printf("%s\n", out.dump(2).c_str());
+    std::printf("%s\n", out.dump(2, ' ', false, json::error_handler_t::replace).c_str());
     return kExitOk;
   }
 
   std::printf("history %s: ", h.dir.c_str());
   if (h.entries.empty()) {
-    std::printf("empty (no run recorded yet; ci/nightly adds one per night)\n");
+    if (h.skipped.empty())
+      std::printf("empty (no run recorded yet; ci/nightly adds one per night)\n");
+    else
+      std::printf("no readable run (%zu files skipped, see above)\n", h.skipped.size());
     return kExitOk;
   }
   std::printf("machine %s, suite %s, %zu runs", v.machine.c_str(),

@@ -92,7 +92,10 @@ command_action add_report_command(CLI::App& app) {
     if (ec) return fail(o->output + ": cannot create directory: " + ec.message());
     const std::string json_path = (std::filesystem::path(o->output) / "report.json").string();
     const std::string html_path = (std::filesystem::path(o->output) / "index.html").string();
-    if (error e = write_file_atomically(json_path, doc.dump(1) + "\n")) return fail(e.message);
+    // File names need not be UTF-8: such bytes become U+FFFD in the JSON.
+    const std::string json_text =
+        doc.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    if (error e = write_file_atomically(json_path, json_text)) return fail(e.message);
     if (error e = write_file_atomically(html_path, render_html_report(doc))) return fail(e.message);
     const auto& s = doc["summary"];
     std::printf("vmbench report: %s (%zu benchmarks): %s\n  %s\n  %s\n",

@@ -8,7 +8,7 @@
 // (name, real and cpu time in ns) and the `vmbench` section with the suite,
 // start time, fingerprint, warnings and deterministic counters. Aggregates
 // and Google Benchmark's context are left out: they are recomputed from the
-// samples. A year of the nightly suite is ~15 MB of plain files that git,
+// samples. A year of the nightly suite is ~30 MB of plain files that git,
 // rsync and a CI cache all handle.
 //
 // Loading never fails on a bad file inside the directory: the file is

@@ -1,6 +1,7 @@
 #include "report/html_report.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -134,8 +135,10 @@ if(location.hash==='#time-sort'){
   var t0=performance.now();
   heads.forEach(function(th){sortBy(th);sortBy(th);});
   document.documentElement.setAttribute('data-sort-ms',String(Math.round((performance.now()-t0)/(2*heads.length))));
-  var t1=performance.now();box.value='t1';applyFilter();box.value='';applyFilter();
-  document.documentElement.setAttribute('data-filter-ms',String(Math.round((performance.now()-t1)/2)));
+  if(box&&select&&shown){
+    var t1=performance.now();box.value='t1';applyFilter();box.value='';applyFilter();
+    document.documentElement.setAttribute('data-filter-ms',String(Math.round((performance.now()-t1)/2)));
+  }
 }
 if(location.hash==='#open-all'){Array.prototype.forEach.call(table.tBodies,function(b){if(b.rows[1]){b.rows[1].hidden=false;}});}
 document.documentElement.setAttribute('data-ready','1');
@@ -160,10 +163,13 @@ std::string attr_number(double v) {
   std::snprintf(buf, sizeof buf, "%.9g", v);
   return buf;
 }
-std::string css_name(std::string s) {
-  for (char& c : s)
-    if (c == ' ') c = '-';
-  return s;
+// A verdict as a CSS class: letters, digits and '-' only (the page is
+// rendered from report.json, which a reader may have edited).
+std::string css_name(const std::string& s) {
+  std::string out;
+  for (char c : s)
+    out += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
+  return out;
 }
 std::string counter_text(const json& v) {
   if (v.is_null()) return "—";
@@ -234,7 +240,8 @@ void fingerprint_section(const json& r, std::string& out) {
            "JSON or a counters baseline).</p></section>";
     return;
   }
-  const bool two = !r["baseline"].is_null();
+  const bool two = !r["baseline"].is_null() && b.is_object();
+  const bool baseline_unprinted = !r["baseline"].is_null() && !b.is_object();
   std::string rows;
   std::vector<std::string> differing;
   auto row = [&](const std::string& label, const std::string& x, const std::string& y) {
@@ -267,6 +274,9 @@ void fingerprint_section(const json& r, std::string& out) {
   const bool machines_differ =
       r["comparison"].is_object() && !r["comparison"].value("machines_match", true);
   std::string line = escape(this_machine);
+  if (baseline_unprinted)
+    line += "; the baseline has no fingerprint (" + escape(str(r["baseline"], "kind")) +
+            " file), so nothing shows it ran on this machine";
   if (two)
     line += this_machine == base_machine ? " on both sides"
                                          : " (this run) vs " + escape(base_machine) + " (baseline)";
@@ -344,7 +354,8 @@ void benchmark_rows(const json& r, std::string& out) {
     out += "<tbody class=\"bench\" data-name=\"" + escape(str(b, "name")) + "\" data-verdict=\"" +
            escape(verdict) + "\" data-rank=\"" + std::to_string(verdict_rank(verdict)) +
            "\" data-current=\"" + attr_number(cur) + "\" data-baseline=\"" + attr_number(base) +
-           "\" data-change=\"" + attr_number(number(b, "ratio")) + "\" data-p=\"" +
+           "\" data-change=\"" + attr_number(number(b, "ratio")) + "\" data-low=\"" +
+           attr_number(number(b, "ratio_low")) + "\" data-p=\"" +
            attr_number(number(b, "p_value")) + "\" data-q=\"" + attr_number(number(b, "q_value")) +
            "\" data-threshold=\"" + attr_number(number(b, "min_effect")) + "\">";
     const std::string note = str(b, "note");
@@ -403,8 +414,10 @@ void benchmark_rows(const json& r, std::string& out) {
       std::vector<svg::trend_step> steps;
       for (const json& ch : b["trend"]["changes"])
         if (ch["shown_index"].is_number()) steps.push_back({ch["shown_index"].get<size_t>(), step_label(ch)});
-      out += "<div><b>Trend</b> <span class=\"muted\">(" + std::to_string(points.size()) + " of " +
-             std::to_string(b["trend"]["nights"].get<size_t>()) + " nights)</span><br>" +
+      const size_t from_history = points.size() - (b["trend"].value("this_run_appended", false) ? 1 : 0);
+      out += "<div><b>Trend</b> <span class=\"muted\">(" + std::to_string(from_history) + " of " +
+             std::to_string(b["trend"]["nights"].get<size_t>()) + " nights" +
+             (from_history < points.size() ? ", then this run" : "") + ")</span><br>" +
              svg::trend_chart(points, steps, "trend of " + str(b, "name"));
       if (!b["trend"]["changes"].empty()) {
         out += "<ul>";
@@ -442,7 +455,7 @@ void benchmarks_section(const json& r, std::string& out) {
          "<th data-key=\"current\" data-type=\"num\" tabindex=\"0\">this run</th>"
          "<th data-key=\"baseline\" data-type=\"num\" tabindex=\"0\">baseline</th>"
          "<th data-key=\"change\" data-type=\"num\" tabindex=\"0\">change</th>"
-         "<th>95% interval</th>"
+         "<th data-key=\"low\" data-type=\"num\" tabindex=\"0\" title=\"sorted by its lower end\">95% interval</th>"
          "<th data-key=\"p\" data-type=\"num\" tabindex=\"0\">p</th>"
          "<th data-key=\"q\" data-type=\"num\" tabindex=\"0\">q</th>"
          "<th data-key=\"threshold\" data-type=\"num\" tabindex=\"0\">threshold</th>";
@@ -472,10 +485,12 @@ void tlb_section(const json& r, std::string& out) {
       const json& level = t["levels"][i];
       const double rate = number(level, "hit_rate");
       double marker = -1;
-      if (bt.is_object() && i < bt["levels"].size()) {
-        const double br = number(bt["levels"][i], "hit_rate");
-        if (std::isfinite(br) && br != rate) marker = 100 * br;
-      }
+      if (bt.is_object())
+        for (const json& other : bt["levels"])
+          if (str(other, "level") == str(level, "level")) {
+            const double br = number(other, "hit_rate");
+            if (std::isfinite(br) && br != rate) marker = 100 * br;
+          }
       hit_bars.push_back({label + " · " + str(level, "level"), 100 * rate, marker,
                           std::isfinite(rate) ? fixed(100 * rate, 3) + "%" : "-", group});
     }

@@ -171,17 +171,27 @@ json build_report(const report_inputs& in) {
                          {"timings_compared", cmp->timings_compared},
                          {"warnings", cmp->warnings},
                          {"geomean_ratio", cmp->geomean_ratio > 0 ? json(cmp->geomean_ratio) : json(nullptr)}};
-    if (!cmp->timings_compared)
+    if (!cmp->timings_compared) {
+      const bool one_fingerprint = (base->print.has_value() != cur.print.has_value());
       notes.push_back(base->kind == results_kind::kCounters
                           ? "The baseline is a counters baseline: deterministic counters are "
                             "compared, timings are shown but not judged."
-                          : !cmp->machines_match
-                                ? "Timings were not judged: the two sides ran on different "
-                                  "machines; counters were still compared."
-                                : "Timings were not judged: no benchmark has samples on both sides.");
+                      : one_fingerprint
+                          ? std::string("Timings were not judged: only ") +
+                                (base->print ? "the baseline" : "this run") +
+                                " has a machine fingerprint, so nothing shows that both ran on "
+                                "one machine; counters were still compared."
+                      : !cmp->machines_match
+                          ? "Timings were not judged: the two sides ran on different "
+                            "machines; counters were still compared."
+                          : "Timings were not judged: no benchmark has samples on both sides.");
+    }
   }
   std::vector<std::string> mismatches;
-  if (cmp) mismatches = cmp->machine_differences;
+  if (cmp)
+    mismatches = cmp->machine_differences;
+  else if (base && base->print && cur.print)
+    mismatches = machine_differences(base->print->machine, cur.print->machine);
   if (base && base->print && cur.print)
     for (const std::string& d : minor_differences(*base->print, cur.print.value())) mismatches.push_back(d);
   doc["fingerprint_mismatches"] = mismatches;
@@ -212,6 +222,9 @@ json build_report(const report_inputs& in) {
                       {"nights_shown", in.nights}};
     if (in.past->entries.empty() && in.past->skipped.empty())
       notes.push_back("The history at " + in.past->dir + " is empty: no trend yet.");
+    else if (in.past->entries.empty())
+      notes.push_back("The history at " + in.past->dir + " has no readable run (" +
+                      plural(in.past->skipped.size(), "file", "files") + " skipped): no trend.");
     else if (view->entries.empty())
       notes.push_back("The history at " + in.past->dir + " has no run of this machine (" +
                       view->machine + ") and suite (" + view->suite + "): no trend shown.");
@@ -240,6 +253,7 @@ json build_report(const report_inputs& in) {
   if (cmp)
     for (const benchmark_comparison& bc : cmp->benchmarks) compared[bc.name] = &bc;
   json benchmarks = json::array();
+  const std::vector<double> c_empty;
   auto add_benchmark = [&](const std::string& name) {
     const benchmark_result* c = cur.find(name);
     const benchmark_result* b = base ? base->find(name) : nullptr;
@@ -315,8 +329,12 @@ json build_report(const report_inputs& in) {
                           {"median_ns", p.median_ns},
                           {"this_run", is_current}});
       }
-      if (!has_current && c && !c->real_time_ns.empty()) {
-        const auto& s = in.options.metric == "cpu_time" ? c->cpu_time_ns : c->real_time_ns;
+      // This run, when the history does not hold it yet (a report made
+      // before `history add`) and it is newer than every night shown.
+      const auto& s = !c ? c_empty : in.options.metric == "cpu_time" ? c->cpu_time_ns : c->real_time_ns;
+      const bool newest = tr.points.empty() || cur.started > tr.points.back().started;
+      const bool appended = !has_current && !s.empty() && newest;
+      if (appended) {
         points.push_back({{"started", cur.started},
                           {"commit", cur.print ? cur.print->build.git_commit : "unknown"},
                           {"dirty", cur.print && cur.print->build.git_dirty == "true"},
@@ -338,7 +356,10 @@ json build_report(const report_inputs& in) {
                            {"ratio", ch.ratio},
                            {"p_value", ch.p_value}});
       }
-      trend = {{"points", points}, {"nights", tr.points.size()}, {"changes", changes}};
+      trend = {{"points", points},
+               {"nights", tr.points.size()},
+               {"this_run_appended", appended},
+               {"changes", changes}};
     }
     e["trend"] = trend;
     benchmarks.push_back(std::move(e));
@@ -366,7 +387,8 @@ json build_report(const report_inputs& in) {
                " slower or changed";
   } else {
     verdict = "no regression";
-    headline = "No regression";
+    headline = cmp->timings_compared ? "No regression"
+                                     : "No regression in the counters; timings not judged";
   }
   doc["summary"] = {{"verdict", verdict},
                     {"headline", headline},

@@ -209,7 +209,11 @@ std::string bar_chart(const std::vector<bar>& bars, double max_value, const std:
       last_group = b.group;
     }
     std::string label = b.label;
-    if (label.size() > 48) label = "…" + label.substr(label.size() - 47);
+    if (label.size() > 48) {  // keep the end, cut at a UTF-8 character boundary
+      size_t from = label.size() - 47;
+      while (from < label.size() && (static_cast<unsigned char>(label[from]) & 0xC0) == 0x80) ++from;
+      label = "…" + label.substr(from);
+    }
     out += "<g><title>" + escape(b.label + ": " + b.value_text) + "</title>";
     out += text(14, yy + 13, label, "start", "label");
     if (std::isfinite(b.value)) {

@@ -118,6 +118,14 @@ TEST_CASE("a report of a real run renders in headless Chromium with its table an
   CHECK(dom.find("class=\"chart bars tlb-walks\"") != std::string::npos);
   CHECK(dom.find("class=\"verdict regression\">regression<") != std::string::npos);
 
+  // The script sorts by every column and filters (index.html#time-sort)
+  // without an error, and records how long that took.
+  const vm::test::loaded_page timed = vm::test::load_page(out + "/index.html#time-sort");
+  CHECK(timed.console.empty());
+  CHECK(timed.dom.find("data-sort-ms=\"") != std::string::npos);
+  CHECK(timed.dom.find("data-filter-ms=\"") != std::string::npos);
+  CHECK(timed.dom.find("data-ready=\"1\"") != std::string::npos);
+
   // The screenshot is a real PNG of some size.
   std::ifstream png(screenshot, std::ios::binary);
   REQUIRE(png);

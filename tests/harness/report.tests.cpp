@@ -253,6 +253,36 @@ TEST_CASE("the report's history shows one machine's trend and says what it left 
   const std::string label = format_change_percent(step["ratio"].get<double>()) + " at 2026-10-26";
   CHECK(html.find(label) != std::string::npos);
 
+  SECTION("a change point older than the nights shown is listed but not drawn") {
+    in.nights = 10;  // nights 30..39 shown; the step was at night 25
+    const json narrow = build_report(in);
+    const json& n = find(narrow, "mem/x");
+    REQUIRE(n["trend"]["changes"].size() == 1);
+    CHECK(n["trend"]["changes"][0]["shown_index"].is_null());
+    CHECK(n["trend"]["changes"][0]["nights_ago"] == 15);
+    CHECK(n["trend"]["points"].size() == 11);  // 10 nights, then this run
+    CHECK(narrow["summary"]["recent_change_points"] == 0);
+  }
+  SECTION("this run is added to the trend only when it is newer than every night") {
+    const results_file old = results("old.json", {bench("mem/x", 1000, 5)}, "2026-10-05T12:00:00Z");
+    in.current = &old;
+    const json r_old = build_report(in);
+    const json& o = find(r_old, "mem/x");
+    CHECK(o["trend"]["this_run_appended"] == false);
+    CHECK(o["trend"]["points"].size() == 20);
+    for (const json& p : o["trend"]["points"]) CHECK(p["this_run"] == false);
+  }
+  SECTION("the trend uses the chosen metric, for this run too") {
+    results_file cpu = cur;
+    for (benchmark_result& b : cpu.benchmarks)
+      for (double& t : b.cpu_time_ns) t *= 0.5;
+    in.current = &cpu;
+    in.options.metric = "cpu_time";
+    const json rc = build_report(in);
+    const json& last = find(rc, "mem/x")["trend"]["points"].back();
+    CHECK(last["this_run"] == true);
+    CHECK(last["median_ns"].get<double>() == Approx(0.5 * find(r, "mem/x")["trend"]["points"].back()["median_ns"].get<double>()));
+  }
   SECTION("an empty history is said plainly") {
     scratch_dir empty;
     auto e = load_history(empty.path());
@@ -298,7 +328,7 @@ TEST_CASE("the page escapes whatever the files say", "[harness][report]") {
   CHECK(svg::escape(std::string("a\x01z\tq\n", 6)) == "az\tq\n");
 }
 
-TEST_CASE("a report of 500 benchmarks with a year of history renders whole", "[harness][report]") {
+TEST_CASE("a report of 500 benchmarks renders every one of them", "[harness][report]") {
   std::vector<benchmark_result> benchmarks;
   for (int i = 0; i < 500; ++i)
     benchmarks.push_back(bench("mem/synthetic/t" + std::to_string(i) + "/page:4k/tlb:default",
