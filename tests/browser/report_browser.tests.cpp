@@ -12,24 +12,20 @@
 
 #include "browser/chromium.h"
 #include "support/child_process.h"
+#include "support/files.h"
 
 namespace {
 
 using json = nlohmann::json;
 using vm::test::child_result;
+using vm::test::read_json;
 using vm::test::scratch_dir;
+using vm::test::write_text;
 
 child_result vmbench(std::vector<std::string> args) {
   args.insert(args.begin(), VMBENCH_BINARY);
   return vm::test::run_child(args);
 }
-
-json read_json(const std::string& path) {
-  std::ifstream in(path);
-  return json::parse(in);
-}
-
-void write_json(const std::string& path, const json& j) { std::ofstream(path) << j.dump(1); }
 
 size_t occurrences(const std::string& haystack, const std::string& needle) {
   size_t n = 0;
@@ -84,7 +80,7 @@ TEST_CASE("a report of a real run renders in headless Chromium with its table an
   // The baseline: the same run 10 % faster, so this run is a regression.
   json base = doc;
   scale_times(base, 1 / 1.10);
-  write_json(dir.file("base.json"), base);
+  write_text(dir.file("base.json"), base.dump(1));
 
   // Twelve nights of history with a 8 % step after the sixth.
   const std::string history = dir.file("history");
@@ -96,7 +92,7 @@ TEST_CASE("a report of a real run renders in headless Chromium with its table an
     n["vmbench"]["started"] = started;
     n["vmbench"]["fingerprint"]["build"]["git_commit"] = std::string(40, char('a' + night));
     const std::string file = dir.file("night.json");
-    write_json(file, n);
+    write_text(file, n.dump(1));
     const child_result add = vmbench({"history", "add", history, file});
     REQUIRE(add.status == 0);
   }
@@ -143,7 +139,7 @@ TEST_CASE("reports of odd inputs render and say what is odd", "[browser][report]
     json empty = doc;
     empty["benchmarks"] = json::array();
     empty["vmbench"]["benchmarks"] = json::object();
-    write_json(dir.file("empty.json"), empty);
+    write_text(dir.file("empty.json"), empty.dump(1));
     const std::string history = dir.file("history");
     REQUIRE(vm::test::run_child({"/bin/mkdir", "-p", history}).status == 0);
     const child_result r =
@@ -165,10 +161,10 @@ TEST_CASE("reports of odd inputs render and say what is odd", "[browser][report]
     base["vmbench"]["benchmarks"].erase(dropped);
     base["benchmarks"].push_back({{"name", "mem/retired/benchmark"}, {"run_type", "iteration"},
                                   {"real_time", 1.0}, {"cpu_time", 1.0}, {"time_unit", "ms"}});
-    write_json(dir.file("base.json"), base);  // ...and the baseline one this run lacks
+    write_text(dir.file("base.json"), base.dump(1));  // ...and the baseline one this run lacks
     json other = doc;
     other["vmbench"]["fingerprint"]["machine"]["cpu_model"] = "Some Other CPU";
-    write_json(dir.file("other.json"), other);
+    write_text(dir.file("other.json"), other.dump(1));
     const std::string history = dir.file("history");
     REQUIRE(vmbench({"history", "add", history, dir.file("other.json")}).status == 0);
     const child_result r = vmbench({"report", real_results(), "--baseline", dir.file("base.json"),

@@ -20,9 +20,11 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include "support/files.h"
 
 namespace {
 
+using vm::test::read_text;
 using vm::harness::benchmark_comparison;
 using vm::harness::comparison;
 using vm::harness::counter_change;
@@ -166,14 +168,6 @@ std::string all_outputs(const std::function<std::string(const comparison&)>& for
   for (const named_case& each : all_cases())
     out += std::string("==== ") + each.name + " ====\n" + format(each.c);
   return out;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // Compares `actual` with tests/harness/golden/<file>, or rewrites the file

@@ -15,12 +15,14 @@
 #include <vector>
 
 #include "support/child_process.h"
+#include "support/files.h"
 
 using namespace vm::harness;
 using json = nlohmann::json;
 
 namespace {
 
+using vm::test::write_text;
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
@@ -110,12 +112,6 @@ json counters_doc() {
           {"benchmarks",
            {{"exec/recorded/bytecode_vm", {{"instret", 42}, {"register_hash", "xxh3-128:1"}}},
             {"tlb-lookup/l1/lookups:1048576", {{"lookups", 1048576}}}}}};
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  REQUIRE(out.good());
 }
 
 // Parses doc and requires the error to be kBadInput with exactly this message

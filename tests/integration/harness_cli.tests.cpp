@@ -11,12 +11,15 @@
 #include <vector>
 
 #include "support/child_process.h"
+#include "support/files.h"
 
 namespace {
 
 using json = nlohmann::json;
 using vm::test::child_result;
+using vm::test::read_json;
 using vm::test::scratch_dir;
+using vm::test::write_text;
 
 child_result vmbench(std::vector<std::string> args) {
   args.insert(args.begin(), VMBENCH_BINARY);
@@ -25,15 +28,6 @@ child_result vmbench(std::vector<std::string> args) {
 
 std::string source(const std::string& path) {
   return std::string(VMBENCH_SOURCE_DIR) + "/" + path;
-}
-
-json read_json(const std::string& path) {
-  std::ifstream in(path);
-  return json::parse(in);
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
 }
 
 size_t lines(const std::string& s) {

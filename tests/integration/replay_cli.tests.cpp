@@ -12,6 +12,7 @@
 
 #include "replay/test_traces.h"
 #include "support/child_process.h"
+#include "support/files.h"
 #include "trace/trace_format.h"
 
 namespace {
@@ -19,6 +20,7 @@ namespace {
 using vm::test::child_result;
 using vm::test::range;
 using vm::test::read;
+using vm::test::read_text;
 using vm::test::write;
 
 child_result vmbench(std::vector<std::string> args) {
@@ -54,11 +56,6 @@ std::string small_trace(const vm::test::scratch_dir& dir,
   return path;
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 }  // namespace
 
 TEST_CASE("vmbench replay prints the counters of a mem trace", "[integration][replay]") {
@@ -92,7 +89,7 @@ TEST_CASE("vmbench replay --json --repeat writes counters and timings", "[integr
   REQUIRE(r.status == 0);
   CHECK_THAT(r.out, Catch::Contains("over 3 runs"));
   CHECK_THAT(r.out, Catch::Contains("pages       2 MiB (--page-size): 1 range, 2 MiB mapped"));
-  const nlohmann::json j = nlohmann::json::parse(slurp(json_path));
+  const nlohmann::json j = nlohmann::json::parse(read_text(json_path));
   CHECK(j.at("schema_version") == 1);
   CHECK(j.at("kind") == "vmbench.replay");
   CHECK(j.at("trace_kind") == "mem");
@@ -137,7 +134,7 @@ TEST_CASE("vmbench replay refuses bad input with one line and exit status 2",
     CHECK_THAT(r.err, Catch::StartsWith("vmbench: " + missing + ": "));
   }
   SECTION("a damaged chunk") {
-    std::string bytes = slurp(trace);
+    std::string bytes = read_text(trace);
     bytes[vm::trace::kFileHeaderSize + vm::trace::kChunkHeaderSize + 4] ^= 0x5a;
     const std::string damaged = dir.file("damaged.vmt");
     std::ofstream(damaged, std::ios::binary) << bytes;

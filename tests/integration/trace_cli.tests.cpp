@@ -15,28 +15,21 @@
 #include <vector>
 
 #include "support/child_process.h"
+#include "support/files.h"
 #include "trace/trace_format.h"
 
 namespace {
 
+using vm::test::write_text;
+
 using vm::test::child_result;
 using vm::test::scratch_dir;
 using vm::test::show;
+using vm::test::read_text;
 
 child_result vmbench(std::vector<std::string> args) {
   args.insert(args.begin(), VMBENCH_BINARY);
   return vm::test::run_child(args);
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-void write_file(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out << bytes;
-  REQUIRE(out.good());
 }
 
 bool exists(const std::string& path) {
@@ -74,10 +67,10 @@ TEST_CASE("trace gen writes the same bytes for the same command", "[integration]
   INFO(show(first));
   REQUIRE(first.status == 0);
   CHECK(first.out == "wrote " + out + ": 50000 records (zipf)\n");
-  const std::string bytes = slurp(out);
+  const std::string bytes = read_text(out);
   REQUIRE(std::rename(out.c_str(), dir.file("first.vmt").c_str()) == 0);
   REQUIRE(vmbench(command).status == 0);
-  CHECK(slurp(out) == bytes);
+  CHECK(read_text(out) == bytes);
 
   const child_result info = vmbench({"trace", "info", out, "--json"});
   INFO(show(info));
@@ -166,7 +159,7 @@ TEST_CASE("import text refuses a bad line as FILE:LINE and leaves no output",
           "[integration][trace]") {
   const scratch_dir dir;
   const std::string in = dir.file("bad.csv");
-  write_file(in, "# vmbench-trace-text 1\ncpu,type,size,address\n0,R,8,0x1000\n0,R,8,zz\n");
+  write_text(in, "# vmbench-trace-text 1\ncpu,type,size,address\n0,R,8,0x1000\n0,R,8,zz\n");
   check_refused(vmbench({"trace", "import", "text", in, "-o", dir.file("out.vmt")}),
                 in + ":4: expected an address");
   CHECK_FALSE(exists(dir.file("out.vmt")));
@@ -179,7 +172,7 @@ TEST_CASE("import text refuses a bad line as FILE:LINE and leaves no output",
 TEST_CASE("import lackey converts a trace and refuses bad lines", "[integration][trace]") {
   const scratch_dir dir;
   const std::string in = dir.file("prog.lackey");
-  write_file(in,
+  write_text(in,
              "==7== Lackey\n"
              "I  0400d7d4,8\n"
              " L 7ffd12345678,8\n"
@@ -206,7 +199,7 @@ TEST_CASE("import lackey converts a trace and refuses bad lines", "[integration]
   CHECK(j.at("footprint_pages_4k").at("fetched") == 1);
   CHECK(j.at("metadata").at("extra").at("relocations").at(0).at("to") == "0x3fc0000000");
 
-  write_file(in, "I  0400d7d4,8\n L 7ffd12345678\n");
+  write_text(in, "I  0400d7d4,8\n L 7ffd12345678\n");
   const std::string bad_out = dir.file("bad.vmt");
   check_refused(vmbench({"trace", "import", "lackey", in, "-o", bad_out}),
                 in + ":2: expected \"I|L|S|M ADDRESS,SIZE\"");
@@ -223,12 +216,12 @@ TEST_CASE("verify accepts an intact trace and refuses a damaged one", "[integrat
   CHECK(ok.out == "ok: 20000 records in 1 chunks\n");
 
   // Flip one byte inside the first chunk's compressed data.
-  std::string bytes = slurp(path);
+  std::string bytes = read_text(path);
   const size_t at = vm::trace::kFileHeaderSize + vm::trace::kChunkHeaderSize + 100;
   REQUIRE(bytes.size() > at + 1000);
   bytes[at] = static_cast<char>(bytes[at] ^ 0x40);
   const std::string damaged = dir.file("damaged.vmt");
-  write_file(damaged, bytes);
+  write_text(damaged, bytes);
   check_refused(vmbench({"trace", "verify", damaged}), damaged + ": offset ");
   check_refused(vmbench({"trace", "verify", damaged}), "chunk 0");
   check_refused(vmbench({"trace", "dump", damaged, "-o", dir.file("d.txt")}), "chunk 0");
@@ -236,7 +229,7 @@ TEST_CASE("verify accepts an intact trace and refuses a damaged one", "[integrat
   check_refused(vmbench({"trace", "info", damaged}), "chunk 0");
 
   // A truncated file fails at open.
-  write_file(dir.file("short.vmt"), bytes.substr(0, bytes.size() - 10));
+  write_text(dir.file("short.vmt"), bytes.substr(0, bytes.size() - 10));
   check_refused(vmbench({"trace", "verify", dir.file("short.vmt")}), "short.vmt: offset");
   check_refused(vmbench({"trace", "info", dir.file("absent.vmt")}), "absent.vmt");
   check_refused(vmbench({"trace", "dump", dir.file("absent.vmt")}), "absent.vmt");

@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "support/child_process.h"
+#include "support/files.h"
 #include "support/trace_files.h"
 #include "trace/trace_reader.h"
 #include "trace/trace_writer.h"
@@ -22,12 +23,7 @@ namespace {
 
 using vm::test::metadata_of;
 using vm::test::read_all;
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  REQUIRE(out.good());
-}
+using vm::test::write_text;
 
 trace_metadata provenance() {
   trace_metadata m;

@@ -13,6 +13,7 @@
 #include <iterator>
 
 #include "support/child_process.h"
+#include "support/files.h"
 #include "support/trace_files.h"
 #include "trace/generators.h"
 #include "trace/trace_reader.h"
@@ -25,12 +26,7 @@ namespace {
 using vm::test::metadata_of;
 using vm::test::read_all;
 using vm::test::slurp;
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  REQUIRE(out.good());
-}
+using vm::test::write_text;
 
 std::string dump_to_string(const std::string& trace, const dump_options& options) {
   auto reader = trace_reader::open(trace);
