@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "common/format.h"
+#include "common/text.h"
 #include "process_timer.h"
 #include "record/exec_replay.h"
 #include "replay/mem_replay.h"
@@ -302,13 +303,6 @@ class process_engine final : public benchmark_engine {
   int status_ = 0;
   uint64_t instructions_ = 0;
 };
-
-std::vector<std::string> split_words(const std::string& s) {
-  std::istringstream in(s);
-  std::vector<std::string> words;
-  for (std::string w; in >> w;) words.push_back(w);
-  return words;
-}
 
 }  // namespace
 

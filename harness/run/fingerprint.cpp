@@ -18,6 +18,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "common/text.h"
 #include "git_info.h"
 #include "trace/trace_writer.h"
 
@@ -73,13 +74,6 @@ std::string trim(std::string_view s) {
 std::string lowercase(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-std::vector<std::string> split_words(const std::string& s) {
-  std::istringstream in(s);
-  std::vector<std::string> words;
-  for (std::string w; in >> w;) words.push_back(w);
-  return words;
 }
 
 // The first line of a one-value file (sysfs, procfs sysctl), trimmed;

@@ -9,8 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+
+#include "run/engines.h"
 
 extern char** environ;
 
@@ -24,13 +24,6 @@ std::string slurp(int fd) {
   ssize_t n;
   while ((n = read(fd, buf, sizeof buf)) > 0) s.append(buf, static_cast<size_t>(n));
   return s;
-}
-
-std::vector<std::string> split_words(const std::string& s) {
-  std::istringstream in(s);
-  std::vector<std::string> words;
-  for (std::string w; in >> w;) words.push_back(w);
-  return words;
 }
 
 }  // namespace
@@ -100,37 +93,24 @@ std::string show(const child_result& r) {
          "\n--- stderr ---\n" + r.err;
 }
 
-// Reads name<TAB>elf<TAB>default args<TAB>small args lines. Sets `problem`
-// when the list cannot be used.
+// The list's format and its reader are the harness's (read_workload_list);
+// here only what a test needs: a problem instead of an error, and an empty
+// list called a problem.
 std::vector<workload> read_workloads(const std::string& path, std::string& problem) {
-  std::vector<workload> list;
   if (path.empty()) {
     problem =
         "VMBENCH_WORKLOADS_TSV is empty: the workloads were not configured "
         "(riscv64-unknown-elf-gcc missing? run ci/setup)";
-    return list;
+    return {};
   }
-  std::ifstream in(path);
-  if (!in) {
-    problem = path + ": cannot open the workload list (build the `workloads` target)";
-    return list;
+  auto entries = vm::harness::read_workload_list(path);
+  if (!entries.ok()) {
+    problem = entries.err().message;
+    return {};
   }
-  int number = 0;
-  for (std::string line; std::getline(in, line);) {
-    ++number;
-    if (line.empty() || line[0] == '#') continue;
-    std::vector<std::string> fields;
-    std::stringstream ss(line);
-    for (std::string f; std::getline(ss, f, '\t');) fields.push_back(f);
-    if (fields.size() < 2) {
-      problem =
-          path + ":" + std::to_string(number) + ": expected name<TAB>elf<TAB>default<TAB>small";
-      return {};
-    }
-    workload w{fields[0], fields[1], {}};
-    if (fields.size() > 3) w.small_args = split_words(fields[3]);
-    list.push_back(std::move(w));
-  }
+  std::vector<workload> list;
+  for (auto& e : entries.value())
+    list.push_back({std::move(e.name), std::move(e.path), std::move(e.small_args)});
   if (list.empty()) problem = path + ": no workloads listed";
   return list;
 }
