@@ -7,6 +7,10 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
+
+#include "compare/comparison.h"
+#include "compare/thresholds.h"
 
 namespace vm::harness {
 
@@ -29,5 +33,15 @@ command_action add_merge_command(CLI::App& app);     // compare_command.cpp
 command_action add_baseline_command(CLI::App& app);  // baseline_command.cpp: save/machine
 command_action add_report_command(CLI::App& app);    // report_command.cpp
 command_action add_history_command(CLI::App& app);   // history_command.cpp: show/add
+
+// What `compare` and `report` both take to judge two results files:
+// --thresholds, --alpha, --fdr and --metric (compare_command.cpp).
+struct comparison_settings {
+  std::string thresholds_path;
+  comparison_options stats;
+};
+void add_comparison_options(CLI::App* sub, comparison_settings& settings);
+// The thresholds --thresholds names, or the built-in ones without it.
+result<thresholds> load_comparison_thresholds(const comparison_settings& settings);
 
 }  // namespace vm::harness

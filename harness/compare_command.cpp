@@ -22,11 +22,10 @@ using json = nlohmann::json;
 
 struct compare_options {
   std::string base, candidate;
-  std::string thresholds_path;
+  comparison_settings settings;
   std::string format = "table";
   std::string json_path, markdown_path, junit_path, table_path;
   std::string color = "auto";
-  comparison_options stats;
 };
 
 struct merge_options {
@@ -111,6 +110,26 @@ bool use_colour(const std::string& mode) {
 
 }  // namespace
 
+void add_comparison_options(CLI::App* sub, comparison_settings& settings) {
+  sub->add_option("--thresholds", settings.thresholds_path,
+                  "Minimum effects and counter gates by benchmark regex (default: 3 %, all "
+                  "counters gate)");
+  sub->add_option("--alpha", settings.stats.alpha,
+                  "False-discovery rate (or family-wise error for holm)")
+      ->capture_default_str();
+  sub->add_option("--fdr", settings.stats.fdr, "Multiple-comparison control: bh, holm or none")
+      ->check(CLI::IsMember({"bh", "holm", "none"}))
+      ->capture_default_str();
+  sub->add_option("--metric", settings.stats.metric, "real_time or cpu_time")
+      ->check(CLI::IsMember({"real_time", "cpu_time"}))
+      ->capture_default_str();
+}
+
+result<thresholds> load_comparison_thresholds(const comparison_settings& settings) {
+  if (settings.thresholds_path.empty()) return default_thresholds();
+  return load_thresholds(settings.thresholds_path);
+}
+
 command_action add_compare_command(CLI::App& app) {
   auto o = std::make_shared<compare_options>();
   CLI::App* sub = app.add_subcommand(
@@ -126,18 +145,8 @@ command_action add_compare_command(CLI::App& app) {
       "2 bad input or usage.");
   sub->add_option("base", o->base, "Base results JSON (or a counters baseline)")->required();
   sub->add_option("candidate", o->candidate, "Candidate results JSON")->required();
-  sub->add_option("--thresholds", o->thresholds_path,
-                  "Minimum effects and counter gates by benchmark regex (default: 3 %, all "
-                  "counters gate)");
-  sub->add_option("--alpha", o->stats.alpha, "False-discovery rate (or family-wise error for holm)")
-      ->capture_default_str();
-  sub->add_option("--fdr", o->stats.fdr, "Multiple-comparison control: bh, holm or none")
-      ->check(CLI::IsMember({"bh", "holm", "none"}))
-      ->capture_default_str();
-  sub->add_option("--metric", o->stats.metric, "real_time or cpu_time")
-      ->check(CLI::IsMember({"real_time", "cpu_time"}))
-      ->capture_default_str();
-  sub->add_flag("--allow-different-machines", o->stats.allow_different_machines,
+  add_comparison_options(sub, o->settings);
+  sub->add_flag("--allow-different-machines", o->settings.stats.allow_different_machines,
                 "Compare timings even when the fingerprints name different machines");
   sub->add_option("--format", o->format, "What goes to stdout: table, json, markdown, junit")
       ->check(CLI::IsMember({"table", "json", "markdown", "junit"}))
@@ -155,19 +164,15 @@ command_action add_compare_command(CLI::App& app) {
       std::fprintf(stderr, "vmbench compare: %s\n", message.c_str());
       return kExitBadInput;
     };
-    thresholds rules = default_thresholds();
-    if (!o->thresholds_path.empty()) {
-      auto t = load_thresholds(o->thresholds_path);
-      if (!t.ok()) return fail(t.err().message);
-      rules = std::move(t).value();
-    }
+    auto rules = load_comparison_thresholds(o->settings);
+    if (!rules.ok()) return fail(rules.err().message);
     auto base = load_results_file(o->base);
     if (!base.ok()) return fail(base.err().message);
     auto candidate = load_results_file(o->candidate);
     if (!candidate.ok()) return fail(candidate.err().message);
     if (candidate.value().kind == results_kind::kCounters)
       return fail(o->candidate + ": a counters baseline can only be the base");
-    auto c = compare_results(base.value(), candidate.value(), rules, o->stats);
+    auto c = compare_results(base.value(), candidate.value(), rules.value(), o->settings.stats);
     if (!c.ok()) return fail(c.err().message);
     const comparison& result = c.value();
     const std::string json_text = comparison_to_json(result).dump(2) + "\n";

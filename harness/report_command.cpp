@@ -17,9 +17,9 @@ namespace vm::harness {
 namespace {
 
 struct report_options {
-  std::string results, baseline, history_dir, output, thresholds_path;
+  std::string results, baseline, history_dir, output;
   size_t nights = 30;
-  comparison_options stats;
+  comparison_settings settings;
 };
 
 }  // namespace
@@ -38,15 +38,7 @@ command_action add_report_command(CLI::App& app) {
   sub->add_option("--nights", o->nights, "Nights of history shown per trend")
       ->check(CLI::Range(size_t{2}, size_t{100000}))
       ->capture_default_str();
-  sub->add_option("--thresholds", o->thresholds_path,
-                  "Minimum effects and counter gates (baselines/thresholds.json)");
-  sub->add_option("--alpha", o->stats.alpha, "False-discovery rate")->capture_default_str();
-  sub->add_option("--fdr", o->stats.fdr, "Multiple-comparison control: bh, holm or none")
-      ->check(CLI::IsMember({"bh", "holm", "none"}))
-      ->capture_default_str();
-  sub->add_option("--metric", o->stats.metric, "real_time or cpu_time")
-      ->check(CLI::IsMember({"real_time", "cpu_time"}))
-      ->capture_default_str();
+  add_comparison_options(sub, o->settings);
   sub->add_option("-o,--output", o->output, "Report directory (created if needed)")->required();
 
   return [o]() -> int {
@@ -54,13 +46,12 @@ command_action add_report_command(CLI::App& app) {
       std::fprintf(stderr, "vmbench report: %s\n", message.c_str());
       return kExitBadInput;
     };
-    if (!(o->stats.alpha > 0 && o->stats.alpha < 1)) return fail("--alpha must lie in (0, 1)");
+    // Checked here: build_report would only note them as "nothing compared".
+    if (error e = check_comparison_options(o->settings.stats)) return fail(e.message);
     report_inputs in;
-    if (!o->thresholds_path.empty()) {
-      auto t = load_thresholds(o->thresholds_path);
-      if (!t.ok()) return fail(t.err().message);
-      in.rules = std::move(t).value();
-    }
+    auto rules = load_comparison_thresholds(o->settings);
+    if (!rules.ok()) return fail(rules.err().message);
+    in.rules = std::move(rules).value();
     auto current = load_results_file(o->results);
     if (!current.ok()) return fail(current.err().message);
     if (current.value().kind == results_kind::kCounters)
@@ -83,7 +74,7 @@ command_action add_report_command(CLI::App& app) {
     in.baseline = baseline ? &*baseline : nullptr;
     in.past = past ? &*past : nullptr;
     in.nights = o->nights;
-    in.options = o->stats;
+    in.options = o->settings.stats;
     in.generated_by = std::string("vmbench ") + VMBENCH_VERSION;
     const nlohmann::json doc = build_report(in);
 

@@ -135,8 +135,7 @@ int comparison::exit_status() const noexcept {
   return count(verdict::kRegression) ? 1 : 0;
 }
 
-result<comparison> compare_results(const results_file& base, const results_file& candidate,
-                                   const thresholds& rules, const comparison_options& options) {
+error check_comparison_options(const comparison_options& options) {
   if (options.metric != "real_time" && options.metric != "cpu_time")
     return error{error_code::kInvalidArgument,
                  "--metric: '" + options.metric + "' is not real_time or cpu_time"};
@@ -145,6 +144,12 @@ result<comparison> compare_results(const results_file& base, const results_file&
                  "--fdr: '" + options.fdr + "' is not bh, holm or none"};
   if (!(options.alpha > 0 && options.alpha < 1))
     return error{error_code::kInvalidArgument, "--alpha must lie in (0, 1)"};
+  return error::ok();
+}
+
+result<comparison> compare_results(const results_file& base, const results_file& candidate,
+                                   const thresholds& rules, const comparison_options& options) {
+  VM_PROPAGATE(check_comparison_options(options));
   comparison c;
   c.base_path = base.path;
   c.candidate_path = candidate.path;

@@ -88,6 +88,11 @@ struct comparison {
   int exit_status() const noexcept;
 };
 
+// The options' own errors (an unknown metric or FDR method, alpha outside
+// (0, 1)), named by their command-line flag; compare_results checks them
+// first, and a caller may check them before loading anything.
+error check_comparison_options(const comparison_options& options);
+
 // Compares two loaded results files. Only input problems are errors (no
 // benchmark in common, for one); everything else is a verdict.
 result<comparison> compare_results(const results_file& base, const results_file& candidate,
