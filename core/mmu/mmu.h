@@ -3,6 +3,11 @@
 // RAM. Misses, walks, A/D updates, faults and device (HTIF) stores are the
 // cold paths in mmu.cpp.
 //
+// The TLB is a template parameter, a design of the TLB family
+// (tlb/tlb_design.h): the interpreter runs with mmu = basic_mmu<default_tlb>,
+// trace replay with any design a configuration names (tlb/tlb_config.h). The
+// hit path is the design's inline front lookup either way.
+//
 // The TLB caches translations for one translation context (satp, effective
 // privilege, SUM, MXR). Whoever changes that context calls flush(): the hart
 // does on satp/mstatus writes, privilege changes and sfence.vma; the Linux
@@ -15,6 +20,9 @@
 
 #include "cpu/guest_state.h"
 #include "mem/guest_ram.h"
+#include "mmu/page_walker.h"
+#include "tlb/single_level.h"
+#include "tlb/tlb_design.h"
 #include "tlb/tlb_entry.h"
 #include "tlb/tlb_set_assoc.h"
 
@@ -49,11 +57,19 @@ struct mmu_counters {
 // PERFORMANCE.md): against 256x1 unhashed, stream_copy 21.2 s -> 4.3 s
 // (its three 16 MiB arrays all hit one set), gups 32.9 M -> 0.03 M misses;
 // against 1024x4, 8-10 % fewer host instructions per access.
+using l1_geometry = tlb::fixed_geometry<16384, 1>;
 using l1_tlb = tlb::tlb_set_assoc<16384, 1>;
+using default_tlb = tlb::single_level<l1_geometry>;
 
-class mmu {
+template <tlb::tlb_design Tlb>
+class basic_mmu {
  public:
-  mmu(mem::guest_ram& ram, cpu::guest_state& state) noexcept : ram_(ram), state_(state) {}
+  using tlb_type = Tlb;
+
+  // The design is built from `design_args`.
+  template <class... DesignArgs>
+  basic_mmu(mem::guest_ram& ram, cpu::guest_state& state, DesignArgs&&... design_args) noexcept
+      : tlb_(std::forward<DesignArgs>(design_args)...), ram_(ram), state_(state) {}
 
   // Guest data accesses of 1, 2, 4 or 8 bytes, any alignment (a misaligned
   // access that crosses a page is done byte-exactly through both pages; a
@@ -78,8 +94,17 @@ class mmu {
   // guest's behalf (syscall buffers).
   access_status translate(uint64_t vaddr, tlb::access_type type, uint64_t& paddr) noexcept;
 
+  // Drops every cached translation (a context change: satp, privilege,
+  // mstatus); counted in l1.flushes.
   void flush() noexcept;
-  void flush_page(uint64_t vaddr) noexcept { l1_.flush_page(vaddr & ~mem::kPageMask); }
+  // sfence.vma with its operands (tlb::flush_request).
+  void flush(const tlb::flush_request& request) noexcept;
+  void flush_page(uint64_t vaddr) noexcept { flush(tlb::flush_request::by_address(vaddr)); }
+  // The current ASID changed and nothing else: designs with ASID-tagged
+  // levels keep those.
+  void change_context() noexcept { tlb_.change_context(); }
+  // The vCPU whose accesses follow (per-CPU and shared designs).
+  void select_cpu(unsigned cpu) noexcept { tlb_.select_cpu(cpu); }
 
   // The physical address of the HTIF `tohost` word; 0 disables HTIF.
   void set_tohost(uint64_t paddr) noexcept { tohost_ = paddr; }
@@ -87,6 +112,13 @@ class mmu {
 
   const fault_info& fault() const noexcept { return fault_; }
   const mmu_counters& counters() const noexcept { return counters_; }
+  // The design's own counters (tlb.l2.*, tlb.prefetch.*, ...).
+  tlb::counter_list design_counters() const {
+    tlb::counter_list out;
+    tlb_.append_counters(out);
+    return out;
+  }
+  Tlb& tlb() noexcept { return tlb_; }
   mem::guest_ram& ram() noexcept { return ram_; }
 
  private:
@@ -107,14 +139,26 @@ class mmu {
   access_status load_slow(uint64_t vaddr, void* out, unsigned size) noexcept;
   access_status store_slow(uint64_t vaddr, const void* value, unsigned size) noexcept;
   access_status raise(cpu::exception cause, uint64_t vaddr) noexcept;
+  tlb::miss_context miss_context() noexcept;
+  // The translation a successful walk of vaddr gives, as the TLB stores it;
+  // false when its page is not in RAM.
+  bool make_translation(uint64_t vaddr, const walk_result& w,
+                        tlb::translation& out) const noexcept;
+  // miss_context::walk: a speculative read walk for a prefetch.
+  static bool prefetch_walk(void* self, uint64_t vaddr, tlb::translation& out) noexcept;
 
-  l1_tlb l1_;
+  Tlb tlb_;
   mem::guest_ram& ram_;
   cpu::guest_state& state_;
   uint64_t tohost_ = 0;
   fault_info fault_;
   mmu_counters counters_;
 };
+
+// The interpreter's memory path. Its cold paths are compiled once, in
+// mmu.cpp; replay engines instantiate other designs (mmu_slow.h).
+using mmu = basic_mmu<default_tlb>;
+extern template class basic_mmu<default_tlb>;
 
 }  // namespace vm::mmu
 

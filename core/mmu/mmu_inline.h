@@ -3,16 +3,19 @@
 
 namespace vm::mmu {
 
+template <tlb::tlb_design Tlb>
 template <tlb::access_type Type>
-[[gnu::always_inline]] inline const tlb::tlb_entry* mmu::hit(uint64_t vaddr) noexcept {
-  return l1_.find<Type>(vaddr & ~mem::kPageMask);
+[[gnu::always_inline]] inline const tlb::tlb_entry* basic_mmu<Tlb>::hit(uint64_t vaddr) noexcept {
+  const uint64_t page = vaddr & ~mem::kPageMask;
+  return tlb_.template find<Type>(page, page);
 }
 
-inline const tlb::tlb_entry* mmu::hit(uint64_t vaddr, tlb::access_type type) noexcept {
+template <tlb::tlb_design Tlb>
+inline const tlb::tlb_entry* basic_mmu<Tlb>::hit(uint64_t vaddr, tlb::access_type type) noexcept {
   switch (type) {
-    case tlb::access_type::kRead: return hit<tlb::access_type::kRead>(vaddr);
-    case tlb::access_type::kWrite: return hit<tlb::access_type::kWrite>(vaddr);
-    case tlb::access_type::kExecute: return hit<tlb::access_type::kExecute>(vaddr);
+    case tlb::access_type::kRead: return this->template hit<tlb::access_type::kRead>(vaddr);
+    case tlb::access_type::kWrite: return this->template hit<tlb::access_type::kWrite>(vaddr);
+    case tlb::access_type::kExecute: return this->template hit<tlb::access_type::kExecute>(vaddr);
   }
   return nullptr;
 }
@@ -25,10 +28,11 @@ template <class T>
   return vaddr & (~mem::kPageMask | (sizeof(T) - 1));
 }
 
+template <tlb::tlb_design Tlb>
 template <class T>
-[[gnu::always_inline]] inline access_status mmu::load(uint64_t vaddr, T& out) noexcept {
+[[gnu::always_inline]] inline access_status basic_mmu<Tlb>::load(uint64_t vaddr, T& out) noexcept {
   const tlb::tlb_entry* e =
-      l1_.find<tlb::access_type::kRead>(vaddr & ~mem::kPageMask, aligned_key<T>(vaddr));
+      tlb_.template find<tlb::access_type::kRead>(vaddr & ~mem::kPageMask, aligned_key<T>(vaddr));
   if (e != nullptr) [[likely]] {
     ++counters_.l1.hits;
     std::memcpy(&out, reinterpret_cast<const void*>(vaddr + e->host_addend), sizeof(T));
@@ -37,10 +41,11 @@ template <class T>
   return load_slow(vaddr, &out, sizeof(T));
 }
 
+template <tlb::tlb_design Tlb>
 template <class T>
-[[gnu::always_inline]] inline access_status mmu::store(uint64_t vaddr, T value) noexcept {
+[[gnu::always_inline]] inline access_status basic_mmu<Tlb>::store(uint64_t vaddr, T value) noexcept {
   const tlb::tlb_entry* e =
-      l1_.find<tlb::access_type::kWrite>(vaddr & ~mem::kPageMask, aligned_key<T>(vaddr));
+      tlb_.template find<tlb::access_type::kWrite>(vaddr & ~mem::kPageMask, aligned_key<T>(vaddr));
   if (e != nullptr) [[likely]] {
     ++counters_.l1.hits;
     std::memcpy(reinterpret_cast<void*>(vaddr + e->host_addend), &value, sizeof(T));
@@ -49,8 +54,9 @@ template <class T>
   return store_slow(vaddr, &value, sizeof(T));
 }
 
+template <tlb::tlb_design Tlb>
 template <class T>
-inline access_status mmu::atomic_pointer(uint64_t vaddr, bool for_load, T*& host) noexcept {
+inline access_status basic_mmu<Tlb>::atomic_pointer(uint64_t vaddr, bool for_load, T*& host) noexcept {
   if (vaddr & (sizeof(T) - 1)) {
     return raise(for_load ? cpu::exception::kLoadMisaligned : cpu::exception::kStoreMisaligned,
                  vaddr);
@@ -62,8 +68,9 @@ inline access_status mmu::atomic_pointer(uint64_t vaddr, bool for_load, T*& host
   return access_status::kOk;
 }
 
-inline access_status mmu::fetch(uint64_t vaddr, const uint8_t*& host) noexcept {
-  const tlb::tlb_entry* e = hit<tlb::access_type::kExecute>(vaddr);
+template <tlb::tlb_design Tlb>
+inline access_status basic_mmu<Tlb>::fetch(uint64_t vaddr, const uint8_t*& host) noexcept {
+  const tlb::tlb_entry* e = this->template hit<tlb::access_type::kExecute>(vaddr);
   if (e != nullptr) [[likely]] {
     ++counters_.l1.hits;
     host = reinterpret_cast<const uint8_t*>(vaddr + e->host_addend);
