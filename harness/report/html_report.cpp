@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <set>
 
 #include "compare/compare_format.h"
 #include "report/svg_chart.h"
@@ -62,6 +63,10 @@ svg.chart line.step{stroke:var(--red);stroke-width:1.5;stroke-dasharray:4 3}
 svg.trend text.steplabel{fill:var(--red);font-weight:600}
 svg.bars rect{fill:var(--blue);fill-opacity:.8}svg.bars line.marker{stroke:var(--fg);stroke-width:2}
 svg.bars text.group{font-weight:700}
+#tlb-table tr.trace-start td{border-top:2px solid #98a2b3}
+#tlb-table tr.best td{background:var(--green-bg)}#tlb-table .star{color:var(--green);font-weight:700}
+#tlb-table .params{color:var(--muted);font-size:12px}#tlb-table th{white-space:normal}
+#tlb-table td.trace{white-space:nowrap}
 #js-errors:empty{display:none}#js-errors{background:var(--red-bg);color:var(--red);padding:8px}
 footer{margin-top:32px;color:var(--muted);font-size:12.5px}
 )CSS";
@@ -465,6 +470,100 @@ void benchmarks_section(const json& r, std::string& out) {
   out += "</table></section>";
 }
 
+// A design string ("l1=64x4,l2=1024x8,prefetch=markov") may wrap after
+// each comma, and nowhere else.
+std::string breakable(const std::string& escaped) {
+  std::string out;
+  for (char c : escaped) out += c == ',' ? std::string(",<wbr>") : std::string(1, c);
+  return out;
+}
+
+std::string percent(double v, int digits) { return std::isfinite(v) ? fixed(100 * v, digits) + "%" : "-"; }
+
+// The designs side by side: one row per benchmark with TLB figures, `rows`
+// grouped by trace as the charts are. Per trace, the rows with the fewest
+// walks per 1000 accesses are marked best (class "best", a star) when some
+// other row of the trace has more: a lone design, or designs that all tie,
+// win nothing. Parameters other than the design (`tlb`) and the engine are
+// shown only where they differ between rows, to tell such rows apart.
+void tlb_table(const std::vector<const json*>& rows, std::string& out) {
+  auto parameter = [](const json& b, const std::string& key) -> std::string {
+    if (!b.contains("parameters") || !b["parameters"].is_object() || !b["parameters"].contains(key)) return "—";
+    const json& v = b["parameters"][key];
+    return v.is_string() ? v.get<std::string>() : v.dump();
+  };
+  std::set<std::string> level_names, keys;
+  for (const json* bp : rows) {
+    for (const json& level : (*bp)["tlb"]["levels"]) level_names.insert(str(level, "level"));
+    if ((*bp).contains("parameters") && (*bp)["parameters"].is_object())
+      for (const auto& [k, v] : (*bp)["parameters"].items())
+        if (k != "tlb") keys.insert(k);
+  }
+  std::set<std::string> engines;
+  std::vector<std::string> varying;  // parameters whose value differs between rows
+  for (const json* bp : rows) engines.insert(str(*bp, "engine"));
+  for (const std::string& k : keys) {
+    std::set<std::string> seen;
+    for (const json* bp : rows) seen.insert(parameter(*bp, k));
+    if (seen.size() > 1) varying.push_back(k);
+  }
+  std::map<std::string, std::pair<double, double>> walks_range;  // trace -> fewest, most
+  for (const json* bp : rows) {
+    const double w = number((*bp)["tlb"], "walks_per_1k");
+    if (!std::isfinite(w)) continue;
+    auto [it, fresh] = walks_range.try_emplace(str(*bp, "trace"), w, w);
+    if (!fresh) it->second = {std::min(it->second.first, w), std::max(it->second.second, w)};
+  }
+
+  out += "<h3>Designs per trace</h3><p class=\"muted\">Miss rate is misses / lookups of each level; "
+         "prefetch accuracy (useful + late) / issued, coverage (useful + late) / (useful + late + "
+         "demand walks); ns per access is the median time of one replay (the report's metric) over its "
+         "accesses. "
+         "<span class=\"star\">★</span> marks the design with the fewest walks on its trace.</p>";
+  out += "<table id=\"tlb-table\" class=\"tlb-table\"><thead><tr><th>trace</th><th>design</th>";
+  for (const std::string& level : level_names) out += "<th>" + escape(level) + " miss rate</th>";
+  out += "<th>walks / 1k accesses</th><th>prefetch accuracy</th><th>prefetch coverage</th>"
+         "<th>ns / access</th></tr></thead><tbody>";
+  std::string previous_trace;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const json& b = *rows[i];
+    const json& t = b["tlb"];
+    const std::string trace = str(b, "trace");
+    const double w = number(t, "walks_per_1k");
+    auto range = walks_range.find(trace);
+    const bool best = std::isfinite(w) && range != walks_range.end() && w == range->second.first &&
+                      range->second.first < range->second.second;
+    std::string classes;
+    if (i == 0 || trace != previous_trace) classes += " trace-start";
+    if (best) classes += " best";
+    previous_trace = trace;
+    const std::string design = parameter(b, "tlb");
+    std::string others = engines.size() > 1 ? str(b, "engine") : "";
+    for (const std::string& k : varying) others += (others.empty() ? "" : " ") + k + ":" + parameter(b, k);
+    out += "<tr" + (classes.empty() ? std::string() : " class=\"" + classes.substr(1) + "\"") +
+           " data-name=\"" + escape(str(b, "name")) + "\" data-trace=\"" + escape(trace) +
+           "\" data-walks=\"" + attr_number(w) + "\"><td class=\"mono trace\">" + escape(trace) +
+           "</td><td class=\"mono design\" title=\"" + escape(str(b, "name")) + "\">" +
+           (best ? "<span class=\"star\" title=\"fewest walks on this trace\">★</span>&nbsp;" : "") +
+           breakable(escape(design)) +
+           (others.empty() ? std::string() : " <span class=\"params\">" + escape(others) + "</span>") +
+           "</td>";
+    for (const std::string& name : level_names) {
+      double rate = NAN;
+      for (const json& level : t["levels"])
+        if (str(level, "level") == name) rate = number(level, "miss_rate");
+      out += "<td class=\"num\">" + percent(rate, 3) + "</td>";
+    }
+    const json none;
+    const json& p = t.contains("prefetch") ? t["prefetch"] : none;
+    out += "<td class=\"num\">" + fixed(w, 2) + "</td><td class=\"num\">" +
+           percent(number(p, "accuracy"), 1) + "</td><td class=\"num\">" +
+           percent(number(p, "coverage"), 1) + "</td><td class=\"num\">" +
+           fixed(number(t, "ns_per_access"), 2) + "</td></tr>";
+  }
+  out += "</tbody></table>";
+}
+
 void tlb_section(const json& r, std::string& out) {
   std::vector<svg::bar> hit_bars, walk_bars;
   // Grouped by trace, in name order, so the designs of one trace sit together.
@@ -512,6 +611,7 @@ void tlb_section(const json& r, std::string& out) {
   out += "<h3>Hit rate per level</h3>" + svg::bar_chart(hit_bars, 100, "TLB hit rate per level (%)", "bars tlb-hit-rate");
   out += "<h3>Page walks per 1000 accesses</h3>" +
          svg::bar_chart(walk_bars, 0, "page walks per 1000 accesses", "bars tlb-walks");
+  tlb_table(rows, out);
   out += "</section>";
 }
 

@@ -83,8 +83,10 @@ std::string list_names(const std::vector<std::string>& names, size_t limit = 5) 
 
 }  // namespace
 
-json tlb_figures(const json& counters) {
+json tlb_figures(const json& counters, std::optional<double> ns_per_iteration) {
   if (!counters.is_object()) return nullptr;
+  // Only <level>.hits/misses: a level's flushes and evictions, and the
+  // prefetch, pattern and design-specific counters, are not levels.
   static const std::regex level_key(R"(tlb\.([A-Za-z0-9_]+)\.(hits|misses))");
   std::map<std::string, std::pair<uint64_t, uint64_t>> levels;  // level -> hits, misses
   std::vector<std::string> order;
@@ -97,6 +99,9 @@ json tlb_figures(const json& counters) {
   }
   if (levels.empty()) return nullptr;
   std::sort(order.begin(), order.end());  // l1, l2, l3, ... (and any other name after)
+  auto ratio = [](uint64_t part, uint64_t whole) {
+    return whole ? json(double(part) / double(whole)) : json(nullptr);
+  };
   json out = {{"levels", json::array()}};
   for (const std::string& level : order) {
     const auto [hits, misses] = levels[level];
@@ -104,18 +109,45 @@ json tlb_figures(const json& counters) {
     out["levels"].push_back({{"level", level},
                              {"hits", hits},
                              {"misses", misses},
-                             {"hit_rate", lookups ? json(double(hits) / double(lookups)) : json(nullptr)}});
+                             {"hit_rate", ratio(hits, lookups)},
+                             {"miss_rate", ratio(misses, lookups)}});
   }
   bool r = false, w = false, f = false;
   const uint64_t accesses = counter_value(counters, "reads", r) + counter_value(counters, "writes", w) +
                             counter_value(counters, "fetches", f);
   const auto first = levels[order.front()];
-  out["accesses"] = (r || w || f) ? accesses : first.first + first.second;
+  const uint64_t n = (r || w || f) ? accesses : first.first + first.second;
+  out["accesses"] = n;
   bool has_walks = false;
   const uint64_t walks = counter_value(counters, "walks", has_walks);
   out["walks"] = has_walks ? json(walks) : json(nullptr);
-  const uint64_t n = out["accesses"].get<uint64_t>();
   out["walks_per_1k"] = has_walks && n ? json(1000.0 * double(walks) / double(n)) : json(nullptr);
+
+  bool present = false;
+  counter_value(counters, "tlb.prefetch.issued", present);
+  if (present) {
+    json p = json::object();
+    bool unused = false;
+    for (const char* k : {"issued", "useful", "late", "useless", "dropped", "walks"})
+      p[k] = counter_value(counters, std::string("tlb.prefetch.") + k, unused);
+    const uint64_t correct = p["useful"].get<uint64_t>() + p["late"].get<uint64_t>();
+    p["accuracy"] = ratio(correct, p["issued"].get<uint64_t>());
+    p["coverage"] = has_walks ? ratio(correct, correct + walks) : json(nullptr);
+    out["prefetch"] = p;
+  } else {
+    out["prefetch"] = nullptr;
+  }
+
+  json pattern = json::object();
+  bool any_pattern = false;
+  for (const char* k : {"sequential", "strided", "random"}) {
+    pattern[k] = counter_value(counters, std::string("tlb.pattern.") + k, present);
+    any_pattern |= present;
+  }
+  out["pattern"] = any_pattern ? pattern : json(nullptr);
+
+  const bool timed = ns_per_iteration && std::isfinite(*ns_per_iteration) && *ns_per_iteration > 0;
+  out["ns_per_access"] = timed && n ? json(*ns_per_iteration / double(n)) : json(nullptr);
   return out;
 }
 
@@ -307,8 +339,18 @@ json build_report(const report_inputs& in) {
                           {"gates", in.rules.counter_gates(name, k)}});
     }
     e["counters"] = counters;
-    e["tlb"] = tlb_figures(c ? c->counters : b ? b->counters : json());
-    e["baseline_tlb"] = b && c ? tlb_figures(b->counters) : json(nullptr);
+    // ns per access from the same side as the counters: the central time
+    // (median of the metric's samples) of one iteration, which replays the
+    // trace once, over the accesses the counters saw in that replay.
+    auto median_ns = [&](const benchmark_result* side) -> std::optional<double> {
+      if (!side) return std::nullopt;
+      const auto& s = in.options.metric == "cpu_time" ? side->cpu_time_ns : side->real_time_ns;
+      if (s.empty()) return std::nullopt;
+      return stats::median(s);
+    };
+    e["tlb"] = c ? tlb_figures(c->counters, median_ns(c)) : b ? tlb_figures(b->counters, median_ns(b))
+                                                            : json(nullptr);
+    e["baseline_tlb"] = b && c ? tlb_figures(b->counters, median_ns(b)) : json(nullptr);
 
     // Trend over the history, the last `nights` nights; change points over all.
     json trend = nullptr;

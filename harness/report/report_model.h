@@ -11,7 +11,8 @@
 //   comparison   settings and machine differences of the comparison, or null
 //   benchmarks   per benchmark (current order, then baseline-only ones):
 //                samples of both sides, ratio, interval, p, q, threshold,
-//                verdict, counters side by side, TLB figures, trend
+//                verdict, counters side by side, TLB figures (miss rates,
+//                walks, prefetch accuracy and coverage, ns per access), trend
 //   history      the history used: directory, machine, suite, runs used,
 //                runs of other machines/suites, skipped files, or null
 //
@@ -21,6 +22,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "compare/comparison.h"
@@ -45,11 +47,31 @@ struct report_inputs {
 nlohmann::json build_report(const report_inputs& in);
 
 // The TLB figures of one benchmark's counters, or null when it has none:
-//   {"accesses": N, "levels": [{"level": "l1", "hits", "misses", "hit_rate"}],
-//    "walks": N, "walks_per_1k": x}
-// Levels are every "tlb.<level>.hits"/"tlb.<level>.misses" pair; accesses
-// are reads + writes + fetches when the counters have them, else the first
-// level's lookups.
-nlohmann::json tlb_figures(const nlohmann::json& counters);
+//   {"accesses": N,
+//    "levels": [{"level": "l1", "hits", "misses", "hit_rate", "miss_rate"}],
+//    "walks": N, "walks_per_1k": x,
+//    "prefetch": null | {"issued", "useful", "late", "useless", "dropped",
+//                        "walks", "accuracy", "coverage"},
+//    "pattern": null | {"sequential", "strided", "random"},
+//    "ns_per_access": x}
+// Levels are every "tlb.<level>.hits"/"tlb.<level>.misses" pair, sorted by
+// name (a level's other counters, flushes or evictions, are not figures);
+// accesses are reads + writes + fetches when the counters have them, else
+// the first level's lookups. A level's rates are null when it had no
+// lookup. `prefetch` holds the tlb.prefetch.* counters (an absent one is 0;
+// its walks are the prefetch walks) and is null without
+// "tlb.prefetch.issued" (no prefetcher configured). As the prefetch unit
+// defines them (core/tlb/prefetch/prefetch_unit.h), a late prefetch still
+// saved its demand walk, so it counts as a correct prediction:
+//   accuracy = (useful + late) / issued
+//   coverage = (useful + late) / (useful + late + walks)
+// with walks the demand walks (the "walks" counter); each is null when its
+// denominator is 0, coverage also without a "walks" counter. `pattern` is null without any "tlb.pattern.*" counter
+// (an absent one is 0). ns_per_access = ns_per_iteration / accesses: the
+// counters are those of one iteration (one replay of the trace); null when
+// the time is not given, not a positive finite number, or there was no
+// access.
+nlohmann::json tlb_figures(const nlohmann::json& counters,
+                           std::optional<double> ns_per_iteration = std::nullopt);
 
 }  // namespace vm::harness

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <random>
+#include <sstream>
 
 #include "history/history.h"
 #include "report/html_report.h"
@@ -344,4 +345,287 @@ TEST_CASE("a report of 500 benchmarks renders every one of them", "[harness][rep
     ++rows;
   CHECK(rows == 500);
   CHECK(html.size() < 20u * 1024 * 1024);  // a page a browser opens without trouble
+}
+
+namespace {
+
+// One replay's counters of a two-level design with a prefetcher: 1000
+// accesses, 40 demand walks, 50 prefetches of which 30 useful and 10 late.
+json prefetching_counters() {
+  json c = kTlbCounters;
+  c["walks"] = 40;
+  c["tlb.l1.flushes"] = 3;      // a level's other counters are not levels
+  c["tlb.l2.evictions"] = 7;
+  c["tlb.l2.hits"] = 60;
+  c["tlb.l2.misses"] = 40;
+  c["tlb.prefetch.issued"] = 50;
+  c["tlb.prefetch.useful"] = 30;
+  c["tlb.prefetch.late"] = 10;
+  c["tlb.prefetch.useless"] = 5;
+  c["tlb.prefetch.dropped"] = 2;
+  c["tlb.prefetch.walks"] = 52;
+  c["tlb.pattern.sequential"] = 70;
+  c["tlb.pattern.strided"] = 20;
+  c["tlb.pattern.random"] = 10;
+  c["tlb.qemu.entries"] = 64;   // design-specific counters are not levels either
+  return c;
+}
+
+// A benchmark whose repetitions take exactly `samples` ns.
+benchmark_result timed(const std::string& name, std::vector<double> samples, json counters) {
+  benchmark_result b;
+  b.name = name;
+  b.real_time_ns = samples;
+  b.cpu_time_ns = std::move(samples);
+  b.counters = std::move(counters);
+  return b;
+}
+
+// A design's counters on a trace of 1000 accesses with `walks` walks.
+json design_counters(uint64_t walks, bool victim = false) {
+  json c = {{"reads", 600}, {"writes", 300}, {"fetches", 100}, {"walks", walks},
+            {"tlb.l1.hits", 1000 - 2 * walks}, {"tlb.l1.misses", 2 * walks}};
+  if (victim) {
+    c["tlb.victim.hits"] = walks;
+    c["tlb.victim.misses"] = walks;
+  }
+  return c;
+}
+
+struct table_row {
+  std::string tag;    // "<tr class=... data-name=...>"
+  std::string cells;  // up to "</tr>"
+};
+
+// The rows of the page's #tlb-table, in page order.
+std::vector<table_row> tlb_table_rows(const std::string& html) {
+  std::vector<table_row> rows;
+  const size_t table = html.find("<table id=\"tlb-table\"");
+  if (table == std::string::npos) return rows;
+  const size_t body = html.find("<tbody>", table);
+  const size_t end = html.find("</table>", table);
+  for (size_t at = html.find("<tr", body); at != std::string::npos && at < end;
+       at = html.find("<tr", at + 1)) {
+    const size_t close = html.find('>', at);
+    const size_t row_end = html.find("</tr>", close);
+    rows.push_back({html.substr(at, close + 1 - at), html.substr(close + 1, row_end - close - 1)});
+  }
+  return rows;
+}
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+// Whether an element's opening tag has `name` among its classes.
+bool has_class(const std::string& tag, const std::string& name) {
+  const size_t at = tag.find("class=\"");
+  if (at == std::string::npos) return false;
+  std::istringstream classes(tag.substr(at + 7, tag.find('"', at + 7) - at - 7));
+  for (std::string c; classes >> c;)
+    if (c == name) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("TLB figures give each level's miss rate, the prefetcher's accuracy and coverage, and the miss pattern",
+          "[harness][report]") {
+  const json t = tlb_figures(prefetching_counters(), 5000.0);
+  REQUIRE(t.is_object());
+  CHECK(t["accesses"] == 1000);
+  REQUIRE(t["levels"].size() == 2);  // l1, l2: no "flushes", "evictions" or "qemu" level
+  CHECK(t["levels"][0]["level"] == "l1");
+  CHECK(t["levels"][0]["miss_rate"].get<double>() == 0.1);  // 100 / 1000
+  CHECK(t["levels"][1]["level"] == "l2");
+  CHECK(t["levels"][1]["miss_rate"].get<double>() == 0.4);  // 40 / 100
+  CHECK(t["levels"][1]["hit_rate"].get<double>() == 0.6);
+  CHECK(t["walks"] == 40);
+  CHECK(t["walks_per_1k"].get<double>() == 40.0);
+  const json& p = t["prefetch"];
+  REQUIRE(p.is_object());
+  CHECK(p["issued"] == 50);
+  CHECK(p["useful"] == 30);
+  CHECK(p["late"] == 10);
+  CHECK(p["useless"] == 5);
+  CHECK(p["dropped"] == 2);
+  CHECK(p["walks"] == 52);
+  CHECK(p["accuracy"].get<double>() == 0.8);  // (30 + 10) / 50
+  CHECK(p["coverage"].get<double>() == 0.5);  // (30 + 10) / (30 + 10 + 40 demand walks)
+  CHECK(t["pattern"] == json{{"sequential", 70}, {"strided", 20}, {"random", 10}});
+  CHECK(t["ns_per_access"].get<double>() == 5.0);  // 5000 ns per replay / 1000 accesses
+
+  SECTION("the victim and shared levels are levels too, in name order") {
+    json c = prefetching_counters();
+    c["tlb.victim.hits"] = 1;
+    c["tlb.victim.misses"] = 3;
+    c["tlb.shared.hits"] = 0;
+    c["tlb.shared.misses"] = 0;
+    c["tlb.shared.refill_hits"] = 9;
+    const json v = tlb_figures(c);
+    REQUIRE(v["levels"].size() == 4);
+    CHECK(v["levels"][2]["level"] == "shared");
+    CHECK(v["levels"][2]["miss_rate"].is_null());  // no lookup
+    CHECK(v["levels"][3]["level"] == "victim");
+    CHECK(v["levels"][3]["miss_rate"].get<double>() == 0.75);
+  }
+  SECTION("no prefetcher, no pattern counters: both null") {
+    const json plain = tlb_figures(kTlbCounters, 1000.0);
+    CHECK(plain["prefetch"].is_null());
+    CHECK(plain["pattern"].is_null());
+    CHECK(plain["ns_per_access"].get<double>() == 1.0);
+  }
+  SECTION("a prefetcher that issued nothing has no accuracy") {
+    json c = prefetching_counters();
+    c["tlb.prefetch.issued"] = 0;
+    c["tlb.prefetch.useful"] = 0;
+    c["tlb.prefetch.late"] = 0;
+    const json z = tlb_figures(c);
+    CHECK(z["prefetch"]["accuracy"].is_null());
+    CHECK(z["prefetch"]["coverage"].get<double>() == 0.0);  // 0 / (0 + 40)
+    c["walks"] = 0;
+    CHECK(tlb_figures(c)["prefetch"]["coverage"].is_null());  // 0 / 0
+    c.erase("walks");
+    c["tlb.prefetch.useful"] = 4;
+    CHECK(tlb_figures(c)["prefetch"]["coverage"].is_null());  // demand walks unknown
+  }
+  SECTION("only some prefetch and pattern counters: the absent ones count 0") {
+    const json some = tlb_figures({{"tlb.l1.hits", 8}, {"tlb.l1.misses", 2}, {"walks", 2},
+                                   {"tlb.prefetch.issued", 4}, {"tlb.prefetch.useful", 1},
+                                   {"tlb.pattern.strided", 2}});
+    CHECK(some["prefetch"]["late"] == 0);
+    CHECK(some["prefetch"]["accuracy"].get<double>() == 0.25);
+    CHECK(some["prefetch"]["coverage"].get<double>() == 1.0 / 3.0);
+    CHECK(some["pattern"] == json{{"sequential", 0}, {"strided", 2}, {"random", 0}});
+  }
+  SECTION("ns per access needs a time and an access") {
+    CHECK(tlb_figures(kTlbCounters)["ns_per_access"].is_null());
+    CHECK(tlb_figures(kTlbCounters, std::nan(""))["ns_per_access"].is_null());
+    CHECK(tlb_figures(kTlbCounters, 0.0)["ns_per_access"].is_null());
+    CHECK(tlb_figures({{"tlb.l1.hits", 0}, {"tlb.l1.misses", 0}}, 10.0)["ns_per_access"].is_null());
+  }
+}
+
+TEST_CASE("a report's TLB figures take ns per access from the median time of the same side",
+          "[harness][report]") {
+  const std::string name = "mem/recorded/a/page:4k/tlb:l1=64x4,l2=1024x8,prefetch=markov";
+  results_file base = results("base.json", {timed(name, {8000, 2000, 3000}, kTlbCounters),
+                                            timed("mem/recorded/gone/tlb:default", {900}, kTlbCounters)});
+  results_file cur = results("cur.json", {timed(name, {4000, 6000, 5000}, prefetching_counters()),
+                                          timed("mem/recorded/untimed/tlb:default", {}, kTlbCounters)});
+  base.benchmarks[0].cpu_time_ns = {1000, 1000, 1000};
+  cur.benchmarks[0].cpu_time_ns = {2000, 2500, 9000};
+  report_inputs in;
+  in.current = &cur;
+  in.baseline = &base;
+  const json r = build_report(in);
+  const json& a = find(r, name);
+  CHECK(a["tlb"]["ns_per_access"].get<double>() == 5.0);           // median 5000 ns / 1000
+  CHECK(a["baseline_tlb"]["ns_per_access"].get<double>() == 3.0);  // median 3000 ns / 1000
+  CHECK(a["tlb"]["prefetch"]["accuracy"].get<double>() == 0.8);
+  CHECK(a["baseline_tlb"]["prefetch"].is_null());
+  CHECK(find(r, "mem/recorded/untimed/tlb:default")["tlb"]["ns_per_access"].is_null());
+  // A benchmark only in the baseline shows the baseline's figures, timed by the baseline.
+  CHECK(find(r, "mem/recorded/gone/tlb:default")["tlb"]["ns_per_access"].get<double>() == 0.9);
+
+  in.options.metric = "cpu_time";
+  const json rc = build_report(in);
+  CHECK(find(rc, name)["tlb"]["ns_per_access"].get<double>() == 2.5);
+  CHECK(find(rc, name)["baseline_tlb"]["ns_per_access"].get<double>() == 1.0);
+}
+
+TEST_CASE("the page's TLB table marks, per trace, the design with the fewest walks",
+          "[harness][report]") {
+  // Two traces with three designs each, listed out of order, and a trace
+  // with one design: nothing to win against.
+  const std::string qemu = "tlb:qemu", hier = "tlb:l1=64x4,l2=1024x8,prefetch=markov", def = "tlb:default";
+  json hier_a = prefetching_counters();  // 40 walks: the best on trace a
+  const results_file cur = results(
+      "cur.json", {timed("mem/recorded/b/page:4k/" + qemu, {2000}, design_counters(10, true)),
+                   timed("mem/recorded/a/page:4k/" + qemu, {1000}, design_counters(50, true)),
+                   timed("mem/recorded/a/page:4k/" + hier, {3000}, hier_a),
+                   timed("mem/recorded/b/page:4k/" + hier, {2500}, design_counters(40)),
+                   timed("mem/recorded/a/page:4k/" + def, {1500}, design_counters(45)),
+                   timed("mem/recorded/b/page:4k/" + def, {1800}, design_counters(25)),
+                   timed("mem/recorded/c/page:4k/" + def, {1800}, design_counters(25)),
+                   timed("exec/recorded/no-tlb", {1800}, {{"instructions", 5}})});
+  report_inputs in;
+  in.current = &cur;
+  const json r = build_report(in);
+  const std::string html = render_html_report(r);
+  REQUIRE(contains(html, "<table id=\"tlb-table\" class=\"tlb-table\">"));
+  // Both charts are still drawn.
+  CHECK(contains(html, "class=\"chart bars tlb-hit-rate\""));
+  CHECK(contains(html, "class=\"chart bars tlb-walks\""));
+  // A column per level seen in any row, in name order.
+  CHECK(contains(html, "<th>trace</th><th>design</th><th>l1 miss rate</th><th>l2 miss rate</th>"
+                       "<th>victim miss rate</th><th>walks / 1k accesses</th><th>prefetch accuracy</th>"
+                       "<th>prefetch coverage</th><th>ns / access</th>"));
+
+  const std::vector<table_row> rows = tlb_table_rows(html);
+  REQUIRE(rows.size() == 7);  // every benchmark with TLB figures; exec/no-tlb has none
+  // Grouped by trace, each trace's designs in file order.
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"mem/recorded/a/page:4k/" + qemu, ""}, {"mem/recorded/a/page:4k/" + hier, "best"},
+      {"mem/recorded/a/page:4k/" + def, ""},  {"mem/recorded/b/page:4k/" + qemu, "best"},
+      {"mem/recorded/b/page:4k/" + hier, ""}, {"mem/recorded/b/page:4k/" + def, ""},
+      {"mem/recorded/c/page:4k/" + def, ""}};
+  for (size_t i = 0; i < rows.size(); ++i) {
+    CAPTURE(i, rows[i].tag);
+    CHECK(contains(rows[i].tag, "data-name=\"" + svg::escape(expected[i].first) + "\""));
+    const bool best = expected[i].second == "best";
+    CHECK(has_class(rows[i].tag, "best") == best);
+    CHECK(contains(rows[i].cells, "★") == best);
+  }
+  CHECK(contains(rows[0].tag, "class=\"trace-start\""));
+  CHECK(contains(rows[3].tag, "class=\"trace-start best\""));
+  CHECK(contains(rows[6].tag, "class=\"trace-start\""));  // alone on its trace: no winner
+
+  // Trace a, the prefetching design: l1 10 %, l2 40 %, no victim level, 40
+  // walks per 1000 accesses, accuracy 80 %, coverage 50 %, 3000 ns / 1000.
+  CHECK(contains(rows[1].cells, "★</span>&nbsp;l1=64x4,<wbr>l2=1024x8,<wbr>prefetch=markov</td>"));
+  CHECK(contains(rows[1].cells, "<td class=\"num\">10.000%</td><td class=\"num\">40.000%</td>"
+                                "<td class=\"num\">-</td><td class=\"num\">40.00</td>"
+                                "<td class=\"num\">80.0%</td><td class=\"num\">50.0%</td>"
+                                "<td class=\"num\">3.00</td>"));
+  // Trace a, QEMU: l1 10 %, no l2, victim 50 %, 50 walks per 1000, no prefetcher.
+  CHECK(contains(rows[0].cells, "<td class=\"num\">10.000%</td><td class=\"num\">-</td>"
+                                "<td class=\"num\">50.000%</td><td class=\"num\">50.00</td>"
+                                "<td class=\"num\">-</td><td class=\"num\">-</td>"
+                                "<td class=\"num\">1.00</td>"));
+  CHECK(find(r, "mem/recorded/a/page:4k/" + qemu)["tlb"]["prefetch"].is_null());
+
+  SECTION("designs that tie on a trace: no winner, or every one with the fewest walks") {
+    const results_file tie = results(
+        "tie.json", {timed("mem/recorded/a/" + qemu, {1000}, design_counters(20)),
+                     timed("mem/recorded/a/" + def, {1000}, design_counters(20)),
+                     timed("mem/recorded/b/" + qemu, {1000}, design_counters(20)),
+                     timed("mem/recorded/b/" + def, {1000}, design_counters(20)),
+                     timed("mem/recorded/b/" + hier, {1000}, design_counters(30))});
+    in.current = &tie;
+    const std::vector<table_row> t = tlb_table_rows(render_html_report(build_report(in)));
+    REQUIRE(t.size() == 5);
+    CHECK_FALSE(has_class(t[0].tag, "best"));
+    CHECK_FALSE(has_class(t[1].tag, "best"));
+    CHECK(has_class(t[2].tag, "best"));
+    CHECK(has_class(t[3].tag, "best"));
+    CHECK_FALSE(has_class(t[4].tag, "best"));
+  }
+  SECTION("a parameter that differs between rows is shown beside the design") {
+    const results_file pages = results(
+        "pages.json", {timed("mem/recorded/a/page:4k/" + def, {1000}, design_counters(20)),
+                       timed("mem/recorded/a/page:2m/" + def, {1000}, design_counters(5))});
+    in.current = &pages;
+    const std::vector<table_row> t = tlb_table_rows(render_html_report(build_report(in)));
+    REQUIRE(t.size() == 2);
+    CHECK(contains(t[0].cells, "default <span class=\"params\">page:4k</span>"));
+    CHECK(contains(t[1].cells, "default <span class=\"params\">page:2m</span>"));
+    CHECK(has_class(t[1].tag, "best"));
+    CHECK_FALSE(has_class(t[0].tag, "best"));
+  }
+  SECTION("no benchmark with TLB counters: no table") {
+    const results_file none = results("none.json", {timed("exec/recorded/no-tlb", {1800}, {{"instructions", 5}})});
+    in.current = &none;
+    const std::string page = render_html_report(build_report(in));
+    CHECK(contains(page, "No benchmark has TLB counters."));
+    CHECK_FALSE(contains(page, "id=\"tlb-table\""));
+  }
 }
