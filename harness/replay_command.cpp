@@ -96,6 +96,57 @@ nlohmann::json memory_json(const mmu::mmu_counters& m) {
       {"access_faults", m.access_faults}};
 }
 
+// "tlb.l2.hits" -> group "l2", name "hits".
+bool split_counter(const std::string& key, std::string& group, std::string& name) {
+  if (key.rfind("tlb.", 0) != 0) return false;
+  const size_t dot = key.find('.', 4);
+  if (dot == std::string::npos) return false;
+  group = key.substr(4, dot - 4);
+  name = key.substr(dot + 1);
+  return true;
+}
+
+// The design's counters, one line per group ("tlb l2      hits 5, misses 3"),
+// and the prefetcher's accuracy and coverage when there is one.
+void print_design_counters(const tlb::counter_list& counters, uint64_t walks) {
+  std::string line, current;
+  uint64_t issued = 0, useful = 0, late = 0;
+  bool prefetching = false;
+  auto flush_line = [&] {
+    if (!line.empty()) std::printf("tlb %-7s %s\n", current.c_str(), line.c_str());
+    line.clear();
+  };
+  for (const auto& [key, value] : counters) {
+    std::string group, name;
+    if (!split_counter(key, group, name)) continue;
+    if (group != current) flush_line();
+    current = group;
+    if (!line.empty()) line += ", ";
+    line += name + " " + std::to_string(value);
+    if (key == "tlb.prefetch.issued") prefetching = true, issued = value;
+    if (key == "tlb.prefetch.useful") useful = value;
+    if (key == "tlb.prefetch.late") late = value;
+  }
+  flush_line();
+  if (prefetching) {
+    const double served = static_cast<double>(useful + late);
+    std::printf("prefetch    accuracy %.1f %% (useful+late / issued), coverage %.1f %% "
+                "(useful+late / misses that would walk)\n",
+                issued ? 100.0 * served / static_cast<double>(issued) : 0.0,
+                served + static_cast<double>(walks) > 0
+                    ? 100.0 * served / (served + static_cast<double>(walks))
+                    : 0.0);
+  }
+}
+
+// counters.tlb.<group>.<name> for each design counter.
+void add_design_counters(nlohmann::json& counters, const tlb::counter_list& list) {
+  for (const auto& [key, value] : list) {
+    std::string group, name;
+    if (split_counter(key, group, name)) counters["tlb"][group][name] = value;
+  }
+}
+
 nlohmann::json per_type_json(const replay::per_type& p) {
   return {{"reads", p.reads}, {"writes", p.writes}, {"fetches", p.fetches}, {"total", p.total()}};
 }
@@ -171,6 +222,7 @@ int replay_mem_trace(trace::trace_reader& reader, const replay_options& o,
               c.faults.total(), c.faults.reads, c.faults.writes, c.faults.fetches, m.page_faults,
               m.access_faults);
   std::printf("tlb l1      hits %" PRIu64 ", misses %" PRIu64 "\n", m.l1.hits, m.l1.misses);
+  print_design_counters(c.tlb, m.walks);
   std::printf("walks       %" PRIu64 ", pte reads %" PRIu64 "\n", m.walks, m.pte_reads);
   std::printf("checksum    %s\n", hex(c.checksum).c_str());
   std::printf("time        %s (setup %.4f s)\n", describe(t).c_str(), setup_seconds);
@@ -179,6 +231,7 @@ int replay_mem_trace(trace::trace_reader& reader, const replay_options& o,
 
   if (!o.json.empty()) {
     nlohmann::json counters = memory_json(m);
+    add_design_counters(counters, c.tlb);
     counters["records"] = c.records;
     counters["accesses"] = per_type_json(c.accesses);
     counters["bytes"] = per_type_json(c.bytes);
@@ -225,6 +278,10 @@ bool same_outcome(const record::exec_replay_report& a, const record::exec_replay
 int replay_exec_trace(trace::trace_reader& reader, const replay_options& o,
                       const replay::tlb_config& tlb) {
   if (!o.page_size.empty()) return fail(reader.path() + ": --page-size applies to mem traces only");
+  if (!(tlb == replay::tlb_config{}))
+    return fail(reader.path() + ": --tlb " + o.tlb +
+                ": exec traces run on the interpreter, whose TLB is the default; TLB designs "
+                "apply to mem traces");
   record::exec_replay_options options;
   options.image_path = o.image;
 
@@ -311,8 +368,9 @@ command_action add_replay_command(CLI::App& app) {
       "that does not reproduce (exec divergence, counters differing between --repeat runs).");
   sub->add_option("trace", o->trace, "The .vmt trace")->required();
   sub->add_option("--tlb", o->tlb,
-                  "TLB configuration, key=SETSxWAYS[,...] or 'default' (supported: " +
-                      replay::supported_tlb_configs() + ")");
+                  "mem traces: the TLB design (docs/TLB.md), e.g. 'l1=16x4,l2=128x8,repl=srrip,"
+                  "prefetch=distance' or 'qemu'; default 'default'. Accepted: " +
+                      replay::supported_tlb_configs());
   sub->add_option("--page-size", o->page_size,
                   "mem traces: map every page-map range with this page size, rounding ranges out "
                   "to it (default: each range's recorded page size)")

@@ -156,7 +156,6 @@ result<std::unique_ptr<address_space>> address_space::build(
 
   space->state_.priv = cpu::privilege::kUser;
   space->state_.csr.satp = space->tables_.satp();
-  space->mmu_ = std::make_unique<mmu::mmu>(space->ram_, space->state_);
   return space;
 }
 

@@ -1,6 +1,7 @@
 // address_space.h - the guest address space a `mem` trace replays in, built
 // from the trace's page map the way a kernel would: guest RAM, Sv39 page
-// tables in it, and an MMU for a hart in U-mode with satp at the root.
+// tables in it, and the state of a hart in U-mode with satp at the root.
+// The replayer puts an MMU with the configured TLB design on top.
 //
 // Layout and choices (deterministic: the same page map gives the same
 // tables, frames and so the same counters on every run and machine):
@@ -26,7 +27,6 @@
 #include "common/result.h"
 #include "cpu/guest_state.h"
 #include "mem/guest_ram.h"
-#include "mmu/mmu.h"
 #include "mmu/page_table.h"
 #include "trace/trace_metadata.h"
 
@@ -61,8 +61,8 @@ class address_space {
   address_space(const address_space&) = delete;
   address_space& operator=(const address_space&) = delete;
 
-  mmu::mmu& memory() noexcept { return *mmu_; }
   mem::guest_ram& ram() noexcept { return ram_; }
+  cpu::guest_state& state() noexcept { return state_; }
   const cpu::guest_state& state() const noexcept { return state_; }
   const std::vector<trace::page_range>& ranges() const noexcept { return ranges_; }
   const address_space_info& info() const noexcept { return info_; }
@@ -74,7 +74,6 @@ class address_space {
   mem::frame_allocator frames_;  // page-table frames only
   mmu::page_table tables_;
   cpu::guest_state state_;
-  std::unique_ptr<mmu::mmu> mmu_;
   std::vector<trace::page_range> ranges_;
   address_space_info info_;
 };

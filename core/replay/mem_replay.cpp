@@ -1,64 +1,15 @@
-// mem_replay.cpp - the replay loop (hot: one switch per record and the
-// MMU's inline hit path) and its cold paths: split accesses, cpu changes.
+// mem_replay.cpp - a whole trace through one design (replay_mem), the
+// replayer facade, and the default design's engine.
 
 #include "replay/mem_replay.h"
 
-#include <algorithm>
+#include "replay/mem_replayer_impl.h"
+#include "replay/replay_designs.h"
+
 #include <chrono>
-#include <cstring>
 #include <memory>
 
-// VM_SLOWDOWN_IMULS (core/CMakeLists.txt): the sensitivity knob of
-// docs/SIGNAL.md. Each `imul $1` keeps the address and adds its 3-cycle
-// latency to the access's dependency chain.
-#ifndef VM_SLOWDOWN_IMULS
-#define VM_SLOWDOWN_IMULS 0
-#endif
-
 namespace vm::replay {
-namespace {
-
-[[gnu::always_inline]] inline uint64_t slowdown(uint64_t address) noexcept {
-#if VM_SLOWDOWN_IMULS > 0 && defined(__x86_64__)
-  for (int i = 0; i < VM_SLOWDOWN_IMULS; ++i) asm volatile("imul $1, %0, %0" : "+r"(address));
-#endif
-  return address;
-}
-
-using trace::record_type;
-using status = mmu::access_status;
-
-[[gnu::always_inline]] inline uint64_t mix(uint64_t checksum, uint64_t value) noexcept {
-  return (checksum ^ value) * kChecksumSeed;
-}
-
-// The dispatch key of a record: its type and, for loads and stores of the
-// sizes with a direct path, its size. Fetches of every size share one key.
-constexpr unsigned key(record_type type, unsigned size) noexcept {
-  return (static_cast<unsigned>(type) << 4) | size;
-}
-[[gnu::always_inline]] inline unsigned key_of(const trace::record& r) noexcept {
-  return key(r.type, r.size < 16 ? r.size : 0);
-}
-
-// Folds n bytes at p into the checksum, 8 at a time (the last piece
-// zero-extended).
-[[gnu::always_inline]] inline uint64_t mix_bytes(uint64_t checksum, const uint8_t* p,
-                                                 uint64_t n) noexcept {
-  for (; n >= 8; p += 8, n -= 8) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    checksum = mix(checksum, v);
-  }
-  if (n > 0) {
-    uint64_t v = 0;
-    std::memcpy(&v, p, n);
-    checksum = mix(checksum, v);
-  }
-  return checksum;
-}
-
-}  // namespace
 
 bool same_counters(const mem_replay_counters& a, const mem_replay_counters& b) noexcept {
   const mmu::mmu_counters& m = a.memory;
@@ -68,221 +19,26 @@ bool same_counters(const mem_replay_counters& a, const mem_replay_counters& b) n
          a.accesses_per_cpu == b.accesses_per_cpu && a.checksum == b.checksum &&
          m.l1.hits == n.l1.hits && m.l1.misses == n.l1.misses && m.l1.flushes == n.l1.flushes &&
          m.walks == n.walks && m.pte_reads == n.pte_reads && m.page_faults == n.page_faults &&
-         m.access_faults == n.access_faults;
+         m.access_faults == n.access_faults && a.tlb == b.tlb;
 }
 
-mem_replayer::mem_replayer(address_space& space, uint32_t cpus) : mmu_(space.memory()) {
-  counters_.accesses_per_cpu.assign(std::max<uint32_t>(cpus, 1), 0);
-}
+// The default design's engine: mmu::mmu, whose cold paths mmu.cpp holds.
+template class basic_mem_replayer<mmu::default_tlb>;
 
-mem_replay_counters mem_replayer::counters() const {
-  mem_replay_counters c = counters_;
-  if (run_accesses_ != 0) {
-    if (run_cpu_ >= c.accesses_per_cpu.size()) c.accesses_per_cpu.resize(run_cpu_ + 1u, 0);
-    c.accesses_per_cpu[run_cpu_] += run_accesses_;
-  }
-  c.memory = mmu_.counters();
-  return c;
-}
+mem_replayer::mem_replayer(address_space& space, uint32_t cpus, const tlb_config& tlb)
+    : engine_(tlb.design == tlb::design_kind::kDefault
+                  ? std::make_unique<basic_mem_replayer<mmu::default_tlb>>(space, cpus)
+                  : make_design_engine(space, cpus, tlb)) {}
 
-void mem_replayer::note_cpu_run(uint16_t next_cpu) noexcept {
-  std::vector<uint64_t>& per_cpu = counters_.accesses_per_cpu;
-  if (run_accesses_ != 0) {
-    // A trace's cpu numbers may exceed its metadata's `cpus`: grow.
-    if (run_cpu_ >= per_cpu.size()) per_cpu.resize(run_cpu_ + 1u, 0);
-    per_cpu[run_cpu_] += run_accesses_;
-  }
-  run_cpu_ = next_cpu;
-  run_accesses_ = 0;
-}
+mem_replayer::~mem_replayer() = default;
 
 void mem_replayer::replay(const trace::record* records, size_t count,
                           uint64_t first_record) noexcept {
-  // The counters live in locals (registers) for the loop.
-  mmu::mmu& m = mmu_;
-  uint64_t checksum = counters_.checksum;
-  uint64_t reads = 0, writes = 0, fetches = 0;
-  uint64_t read_bytes_total = 0, write_bytes_total = 0, fetch_bytes_total = 0;
-  uint64_t read_faults = 0, write_faults = 0, fetch_faults = 0;
-  uint64_t run = run_accesses_;
-  uint16_t cpu = run_cpu_;
-
-  for (size_t i = 0; i < count; ++i) {
-    const trace::record& r = records[i];
-    if (r.cpu != cpu) [[unlikely]] {
-      run_accesses_ = run;
-      note_cpu_run(r.cpu);
-      cpu = r.cpu;
-      run = 0;
-    }
-    const uint64_t a = slowdown(r.address);
-    switch (key_of(r)) {
-#define VM_REPLAY_LOAD(size, type)                    \
-  case key(record_type::kRead, size): {               \
-    type v;                                           \
-    if (m.load<type>(a, v) == status::kOk) [[likely]] \
-      checksum = mix(checksum, v);                    \
-    else                                              \
-      ++read_faults;                                  \
-    ++reads;                                          \
-    read_bytes_total += size;                         \
-    ++run;                                            \
-    break;                                            \
-  }
-#define VM_REPLAY_STORE(size, type)                                                        \
-  case key(record_type::kWrite, size): {                                                   \
-    if (m.store<type>(a, static_cast<type>(first_record + i)) != status::kOk) [[unlikely]] \
-      ++write_faults;                                                                      \
-    ++writes;                                                                              \
-    write_bytes_total += size;                                                             \
-    ++run;                                                                                 \
-    break;                                                                                 \
-  }
-      VM_REPLAY_LOAD(1, uint8_t)
-      VM_REPLAY_LOAD(2, uint16_t)
-      VM_REPLAY_LOAD(4, uint32_t)
-      VM_REPLAY_LOAD(8, uint64_t)
-      VM_REPLAY_STORE(1, uint8_t)
-      VM_REPLAY_STORE(2, uint16_t)
-      VM_REPLAY_STORE(4, uint32_t)
-      VM_REPLAY_STORE(8, uint64_t)
-#undef VM_REPLAY_LOAD
-#undef VM_REPLAY_STORE
-      // clang-format off
-      case key(record_type::kFetch, 0):  case key(record_type::kFetch, 1):
-      case key(record_type::kFetch, 2):  case key(record_type::kFetch, 3):
-      case key(record_type::kFetch, 4):  case key(record_type::kFetch, 5):
-      case key(record_type::kFetch, 6):  case key(record_type::kFetch, 7):
-      case key(record_type::kFetch, 8):  case key(record_type::kFetch, 9):
-      case key(record_type::kFetch, 10): case key(record_type::kFetch, 11):
-      case key(record_type::kFetch, 12): case key(record_type::kFetch, 13):
-      case key(record_type::kFetch, 14): case key(record_type::kFetch, 15): {
-        // clang-format on
-        // A fetch within a page (an instruction, or a block's bytes): one
-        // translation. One that crosses a page splits.
-        if ((a & mem::kPageMask) + r.size > mem::kPageSize) [[unlikely]] {
-          checksum = replay_split(r, first_record + i, checksum);
-          ++run;
-          break;
-        }
-        const uint8_t* host;
-        if (m.fetch(a, host) == status::kOk) [[likely]]
-          checksum = mix_bytes(checksum, host, r.size);
-        else
-          ++fetch_faults;
-        ++fetches;
-        fetch_bytes_total += r.size;
-        ++run;
-        break;
-      }
-      default:
-        // Split accesses keep their own counters in counters_.
-        checksum = replay_split(r, first_record + i, checksum);
-        if (trace::is_access(r.type)) ++run;
-        break;
-    }
-  }
-
-  counters_.records += count;
-  counters_.checksum = checksum;
-  counters_.accesses.reads += reads;
-  counters_.accesses.writes += writes;
-  counters_.accesses.fetches += fetches;
-  counters_.bytes.reads += read_bytes_total;
-  counters_.bytes.writes += write_bytes_total;
-  counters_.bytes.fetches += fetch_bytes_total;
-  counters_.faults.reads += read_faults;
-  counters_.faults.writes += write_faults;
-  counters_.faults.fetches += fetch_faults;
-  run_accesses_ = run;
-  run_cpu_ = cpu;
+  engine_->replay(records, count, first_record);
 }
 
-uint64_t mem_replayer::replay_split(const trace::record& r, uint64_t number,
-                                    uint64_t checksum) noexcept {
-  mmu::mmu& m = mmu_;
-  uint64_t a = r.address;
-  uint64_t left = r.size;
-  bool faulted = false;
-  switch (r.type) {
-    case record_type::kRead:
-      ++counters_.accesses.reads;
-      counters_.bytes.reads += r.size;
-      while (left > 0 && !faulted) {
-        uint64_t v = 0;
-        unsigned n;
-        status s;
-        if (left >= 8) {
-          n = 8;
-          s = m.load<uint64_t>(a, v);
-        } else if (left >= 4) {
-          uint32_t x = 0;
-          n = 4;
-          s = m.load<uint32_t>(a, x);
-          v = x;
-        } else if (left >= 2) {
-          uint16_t x = 0;
-          n = 2;
-          s = m.load<uint16_t>(a, x);
-          v = x;
-        } else {
-          uint8_t x = 0;
-          n = 1;
-          s = m.load<uint8_t>(a, x);
-          v = x;
-        }
-        if (s != status::kOk)
-          faulted = true;
-        else
-          checksum = mix(checksum, v);
-        a += n;
-        left -= n;
-      }
-      if (faulted) ++counters_.faults.reads;
-      return checksum;
-    case record_type::kWrite:
-      ++counters_.accesses.writes;
-      counters_.bytes.writes += r.size;
-      while (left > 0 && !faulted) {
-        unsigned n;
-        status s;
-        if (left >= 8) {
-          n = 8;
-          s = m.store<uint64_t>(a, number);
-        } else if (left >= 4) {
-          n = 4;
-          s = m.store<uint32_t>(a, static_cast<uint32_t>(number));
-        } else if (left >= 2) {
-          n = 2;
-          s = m.store<uint16_t>(a, static_cast<uint16_t>(number));
-        } else {
-          n = 1;
-          s = m.store<uint8_t>(a, static_cast<uint8_t>(number));
-        }
-        faulted = s != status::kOk;
-        a += n;
-        left -= n;
-      }
-      if (faulted) ++counters_.faults.writes;
-      return checksum;
-    case record_type::kFetch:
-      ++counters_.accesses.fetches;
-      counters_.bytes.fetches += r.size;
-      // One fetch per page touched, each page's bytes folded 8 at a time.
-      while (left > 0) {
-        const uint8_t* host;
-        if (m.fetch(a, host) != status::kOk) {
-          ++counters_.faults.fetches;
-          return checksum;
-        }
-        const uint64_t in_page = std::min<uint64_t>(left, mem::kPageSize - (a & mem::kPageMask));
-        checksum = mix_bytes(checksum, host, in_page);
-        a += in_page;
-        left -= in_page;
-      }
-      return checksum;
-    default: ++counters_.other_records; return checksum;
-  }
+mem_replay_counters mem_replayer::counters() const {
+  return engine_->counters();
 }
 
 result<mem_replay_report> replay_mem(trace::trace_reader& reader,
@@ -292,16 +48,12 @@ result<mem_replay_report> replay_mem(trace::trace_reader& reader,
     return error{error_code::kInvalidArgument, reader.path() + ": a " +
                                                    std::string(trace::kind_name(reader.kind())) +
                                                    " trace, not a mem trace"};
-  if (!(options.tlb == tlb_config{}))
-    return error{error_code::kUnsupported,
-                 "TLB configuration " + to_string(options.tlb) +
-                     " is not built in; supported: " + supported_tlb_configs()};
   mem_replay_report report;
   const auto setup_start = clock::now();
   auto space = address_space::build(reader.metadata().page_map, options.page_size, reader.path());
   if (!space.ok()) return std::move(space).err();
   report.space = space.value()->info();
-  mem_replayer replayer(*space.value(), reader.metadata().cpus);
+  mem_replayer replayer(*space.value(), reader.metadata().cpus, options.tlb);
   VM_PROPAGATE(reader.seek_chunk(0));
   trace::decoded_chunk chunk;
   const auto replay_start = clock::now();

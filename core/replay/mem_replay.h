@@ -22,6 +22,8 @@
 #include <vector>
 
 #include "common/result.h"
+#include <memory>
+
 #include "mmu/mmu.h"
 #include "replay/address_space.h"
 #include "replay/tlb_config.h"
@@ -51,6 +53,9 @@ struct mem_replay_counters {
   std::vector<uint64_t> accesses_per_cpu;
   // The MMU's own counters: one TLB lookup per piece and per page touched.
   mmu::mmu_counters memory;
+  // The TLB design's own counters (tlb.l2.*, tlb.prefetch.*, ...; none for
+  // the default design).
+  tlb::counter_list tlb;
   // Every loaded or fetched value (zero-extended), in order:
   // c = (c ^ value) * kChecksumSeed, starting from kChecksumSeed.
   // (Measured: the multiply costs no time per access; the loop is bound by
@@ -61,30 +66,25 @@ struct mem_replay_counters {
 // Exact equality of every counter (for --repeat and tests).
 bool same_counters(const mem_replay_counters& a, const mem_replay_counters& b) noexcept;
 
-// Drives records through one address space. Records may come in any number
-// of batches (one per decoded chunk); counters accumulate.
+class replay_engine;
+
+// Drives records through one address space, with the TLB design `tlb`
+// (validated by parse_tlb_config) on an MMU of its own. Records may come in
+// any number of batches (one per decoded chunk); counters accumulate.
 class mem_replayer {
  public:
-  mem_replayer(address_space& space, uint32_t cpus);
+  mem_replayer(address_space& space, uint32_t cpus, const tlb_config& tlb = {});
+  ~mem_replayer();
 
   // Replays `count` records; `first_record` is the global number of
   // records[0] (the value a store writes).
   void replay(const trace::record* records, size_t count, uint64_t first_record) noexcept;
 
-  // The counters so far (the MMU's included).
+  // The counters so far (the MMU's and the design's included).
   mem_replay_counters counters() const;
 
  private:
-  // Everything that is not a 1/2/4/8-byte load/store or an in-page fetch;
-  // returns the checksum with what it loaded folded in.
-  [[gnu::noinline]] uint64_t replay_split(const trace::record& r, uint64_t number,
-                                          uint64_t checksum) noexcept;
-  [[gnu::noinline]] void note_cpu_run(uint16_t next_cpu) noexcept;
-
-  mmu::mmu& mmu_;
-  mem_replay_counters counters_;
-  uint16_t run_cpu_ = 0;       // the cpu of the current run of records
-  uint64_t run_accesses_ = 0;  // its accesses not yet added to accesses_per_cpu
+  std::unique_ptr<replay_engine> engine_;  // one per design type
 };
 
 struct mem_replay_options {

@@ -72,6 +72,7 @@ json mem_counters_json(const replay::mem_replay_counters& c) {
             {"page_faults", c.memory.page_faults},
             {"access_faults", c.memory.access_faults},
             {"checksum", hex(c.checksum)}};
+  for (const auto& [name, value] : c.tlb) j[name] = value;  // the design's own
   if (c.accesses_per_cpu.size() > 1)
     for (size_t cpu = 0; cpu < c.accesses_per_cpu.size(); ++cpu)
       j["accesses.cpu" + std::to_string(cpu)] = c.accesses_per_cpu[cpu];
@@ -113,7 +114,7 @@ class mem_engine final : public benchmark_engine {
         break;
       }
       space = std::move(built).value();
-      replay::mem_replayer replayer(*space, reader_->metadata().cpus);
+      replay::mem_replayer replayer(*space, reader_->metadata().cpus, options_.tlb);
       if (error e = reader_->seek_chunk(0)) {
         state.SkipWithError(e.message.c_str());
         break;

@@ -105,12 +105,20 @@ TEST_CASE(
     CHECK(b["run_name"].get<std::string>().find("/repeats:") == std::string::npos);
   }
   const size_t benchmarks = section["benchmarks"].size();
-  CHECK(benchmarks == 5);
+  CHECK(benchmarks == 7);
   CHECK(iterations == benchmarks * 2);  // smoke: 2 repetitions each
   CHECK(aggregates == benchmarks * 4);  // mean, median, stddev, cv
   const json& mem = section["benchmarks"]["mem/recorded/stream_copy/page:4k/tlb:default"];
   CHECK(mem["counters"]["tlb.l1.misses"].get<uint64_t>() > 0);
   CHECK(mem["counters"]["records"].get<uint64_t>() > 1000000);
+  // A TLB design's benchmark: its timed iterations ran that design (they
+  // reproduced its own counters), and its counters are in the results.
+  const json& design =
+      section["benchmarks"]["mem/recorded/stream_copy/page:4k/tlb:l1=16x4,l2=128x8,prefetch=stride"];
+  CHECK(design["counters"]["tlb.l2.misses"].get<uint64_t>() > 0);
+  CHECK(design["counters"].contains("tlb.prefetch.issued"));
+  CHECK(design["counters"]["records"] == mem["counters"]["records"]);
+  CHECK(design["counters"]["checksum"] == mem["counters"]["checksum"]);
 }
 
 TEST_CASE("the smoke suite's counters equal the committed counters baseline exactly",

@@ -66,7 +66,7 @@ TEST_CASE("vmbench replay prints the counters of a mem trace", "[integration][re
   REQUIRE(r.status == 0);
   CHECK(r.err.empty());
   CHECK_THAT(r.out, Catch::Contains("kind        mem, 102 records, 1 cpu\n"));
-  CHECK_THAT(r.out, Catch::Contains("tlb         l1=16384x1\n"));
+  CHECK_THAT(r.out, Catch::Contains("tlb         default\n"));
   CHECK_THAT(r.out, Catch::Contains("accesses    102 (reads 101, writes 1, fetches 0)"));
   CHECK_THAT(r.out, Catch::Contains("faults      2 (reads 1, writes 1, fetches 0); page faults 2"));
   CHECK_THAT(r.out, Catch::Contains("tlb l1      hits 99, misses 3\n"));
@@ -74,9 +74,34 @@ TEST_CASE("vmbench replay prints the counters of a mem trace", "[integration][re
   CHECK_THAT(r.out, Catch::Contains("ns/access, bare TLB lookup "));
 
   // The same counters on a second run, and with --tlb spelled out.
-  const child_result again = vmbench({"replay", trace, "--tlb", "l1=16384x1"});
+  const child_result again = vmbench({"replay", trace, "--tlb", "default"});
   REQUIRE(again.status == 0);
   CHECK(counter_lines(again.out) == counter_lines(r.out));
+}
+
+TEST_CASE("vmbench replay --tlb runs a design and prints its own counters",
+          "[integration][replay][tlb]") {
+  const vm::test::scratch_dir dir;
+  const std::string trace = small_trace(dir);
+  const std::string json_path = dir.file("out.json");
+  const child_result r = vmbench({"replay", trace, "--tlb", "l1=2x1,l2=8x4,prefetch=stride",
+                                  "--json", json_path});
+  INFO(vm::test::show(r));
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Catch::Contains("tlb         l1=2x1,l2=8x4,fill=inclusive,repl=lru,"
+                                    "prefetch=stride,pb=16,degree=2,latency=16\n"));
+  // The same accesses and faults as the default design: only the TLB differs.
+  CHECK_THAT(r.out, Catch::Contains("accesses    102 (reads 101, writes 1, fetches 0)"));
+  CHECK_THAT(r.out, Catch::Contains("faults      2 (reads 1, writes 1, fetches 0); page faults 2"));
+  CHECK_THAT(r.out, Catch::Contains("tlb l2      hits "));
+  CHECK_THAT(r.out, Catch::Contains("tlb prefetch issued "));
+  CHECK_THAT(r.out, Catch::Contains("tlb pattern sequential "));
+  CHECK_THAT(r.out, Catch::Contains("prefetch    accuracy "));
+  const nlohmann::json j = nlohmann::json::parse(read_text(json_path));
+  const auto& tlb = j.at("counters").at("tlb");
+  CHECK(tlb.at("l1").at("hits").get<uint64_t>() + tlb.at("l1").at("misses").get<uint64_t>() >= 102);
+  CHECK(tlb.at("l2").contains("misses"));
+  CHECK(tlb.at("prefetch").contains("useful"));
 }
 
 TEST_CASE("vmbench replay --json --repeat writes counters and timings", "[integration][replay]") {
@@ -113,18 +138,26 @@ TEST_CASE("vmbench replay refuses bad input with one line and exit status 2",
           "[integration][replay]") {
   const vm::test::scratch_dir dir;
   const std::string trace = small_trace(dir);
-  SECTION("a TLB that does not exist") {
-    const child_result r = vmbench({"replay", trace, "--tlb", "l1=64x4"});
+  SECTION("an impossible TLB geometry") {
+    const child_result r = vmbench({"replay", trace, "--tlb", "l1=64x4,l2=1000x8"});
     CHECK(r.status == 2);
     CHECK(r.out.empty());
     CHECK(lines(r.err) == 1);
-    CHECK_THAT(r.err, Catch::StartsWith("vmbench: --tlb 'l1=64x4': ") &&
-                          Catch::Contains("supported: default, l1=16384x1"));
+    CHECK_THAT(r.err, Catch::StartsWith("vmbench: --tlb 'l1=64x4,l2=1000x8': ") &&
+                          Catch::Contains("the set count 1000 is not a power of two") &&
+                          Catch::Contains("expected 'default', 'l1=SETSxWAYS"));
+  }
+  SECTION("more TLB levels than supported") {
+    const child_result r =
+        vmbench({"replay", trace, "--tlb", "l1=16x4,l2=64x4,l3=256x4,l4=1024x4"});
+    CHECK(r.status == 2);
+    CHECK(lines(r.err) == 1);
+    CHECK_THAT(r.err, Catch::Contains("more levels than supported: 'l4'"));
   }
   SECTION("a malformed TLB configuration") {
     const child_result r = vmbench({"replay", trace, "--tlb", "big"});
     CHECK(r.status == 2);
-    CHECK_THAT(r.err, Catch::Contains("is not key=value"));
+    CHECK_THAT(r.err, Catch::Contains("'big' is neither key=value nor a design name"));
   }
   SECTION("a missing file") {
     const std::string missing = dir.file("missing.vmt");
