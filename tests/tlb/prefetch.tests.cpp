@@ -580,6 +580,7 @@ TEST_CASE("prefetch unit appends its counters by name in the documented order",
                             {"tlb.prefetch.useless", 0},
                             {"tlb.prefetch.dropped", 3},
                             {"tlb.prefetch.walks", 4},
+                            {"tlb.prefetch.throttled", 0},
                             {"tlb.pattern.sequential", 3},
                             {"tlb.pattern.strided", 0},
                             {"tlb.pattern.random", 1}});
@@ -716,4 +717,31 @@ TEST_CASE("prefetch registry rejects an unknown name and lists the accepted ones
   CHECK(made.err().code == vm::error_code::kInvalidArgument);
   CHECK_THAT(made.err().message, Catch::Contains("'" + name + "'") &&
                                      Catch::Contains("none, stride, markov, distance"));
+}
+
+TEST_CASE("prefetch unit throttles a prefetcher whose prefetches are wasted, and recovers",
+          "[tlb][prefetch][unit]") {
+  // Only even pages map: a stride-1 prefetcher's predictions of odd pages
+  // are all dropped, so it is throttled to a sample of misses; when the
+  // stream turns to stride 2 over mapped pages, its prefetches serve again.
+  fake_page_table pt;
+  for (uint64_t vpn = 0; vpn < 20000; vpn += 2) pt.map(vpn);
+  prefetch_options o;
+  o.degree = 1;
+  prefetch_unit unit(std::make_unique<vm::tlb::stride_prefetcher>(), o);
+  miss_context ctx = pt.context(0);
+  const vm::tlb::tlb_event_source events;
+  // Misses on odd pages, stride 2: every prediction is an odd page, which
+  // does not map.
+  for (uint64_t vpn = 1; vpn < 8001; vpn += 2, ++ctx.now)
+    (void)unit.on_tlb_miss(vpn << 12, access_type::kRead, ctx, events);
+  const auto throttled = unit.counters();
+  CHECK(throttled.throttled > 3000);  // most predictions were not issued
+  CHECK(throttled.walks < 400);       // a sample of them still walks
+  // Stride 2 over mapped pages: served again, the throttle lifts.
+  uint64_t served = 0;
+  for (uint64_t vpn = 10000; vpn < 12000; vpn += 2, ctx.now += 100)
+    if (unit.on_tlb_miss(vpn << 12, access_type::kRead, ctx, events) != nullptr) ++served;
+  CHECK(served > 900);
+  CHECK(unit.counters().throttled - throttled.throttled < 100);
 }

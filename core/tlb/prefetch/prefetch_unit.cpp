@@ -61,6 +61,7 @@ const translation* prefetch_unit::on_tlb_miss(uint64_t vaddr, access_type type,
       } else {
         ++counters_.late;
       }
+      confidence_ = std::min(confidence_ + 2, kConfidenceMax);
       break;
     }
   }
@@ -70,6 +71,13 @@ const translation* prefetch_unit::on_tlb_miss(uint64_t vaddr, access_type type,
 
   const unsigned n = std::min(
       prefetcher_->on_miss(vpn, ctx.asid, predictions_.data(), options_.degree), options_.degree);
+  // Throttled (recent prefetches were mostly wasted): the prefetcher keeps
+  // training, but only every kSampleEvery-th miss issues, to notice when
+  // its predictions become good again.
+  if (n > 0 && confidence_ < kConfidenceThreshold && ++sampled_misses_ % kSampleEvery != 0) {
+    counters_.throttled += n;
+    return served;
+  }
   for (unsigned i = 0; i < n; ++i) {
     prefetch(predictions_[i] << kPageShift, vaddr, served, ctx, events);
   }
@@ -87,6 +95,7 @@ void prefetch_unit::prefetch(uint64_t page_vaddr, uint64_t demand_vaddr, const t
   translation t;
   if (!ctx.prefetch_walk(page_vaddr, t)) {
     ++counters_.dropped;
+    confidence_ = std::max(confidence_ - 1, 0);
     events.publish(event);
     return;
   }
@@ -109,7 +118,10 @@ void prefetch_unit::fill(const translation& t, uint64_t now) noexcept {
     }
     if (target == nullptr || s.order < target->order) target = &s;
   }
-  if (target->valid) ++counters_.useless;  // the oldest, never used
+  if (target->valid) {  // the oldest, never used
+    ++counters_.useless;
+    confidence_ = std::max(confidence_ - 1, 0);
+  }
   *target = slot{t, now, next_order_++, true};
 }
 
@@ -130,6 +142,7 @@ void prefetch_unit::append_counters(counter_list& out) const {
     out.emplace_back("tlb.prefetch.useless", counters_.useless);
     out.emplace_back("tlb.prefetch.dropped", counters_.dropped);
     out.emplace_back("tlb.prefetch.walks", counters_.walks);
+    out.emplace_back("tlb.prefetch.throttled", counters_.throttled);
   }
   const miss_pattern_counters& p = tracker_.counters();
   out.emplace_back("tlb.pattern.sequential", p.sequential);
