@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "support/child_process.h"
+#include "tlb/tlb_config.h"
 
 using namespace vm::harness;
 
@@ -61,7 +62,7 @@ suite parse_ok(const std::string& text) {
 
 TEST_CASE("each shipped suite parses, names itself and has unique benchmark names",
           "[harness][suite]") {
-  const std::string name = GENERATE(as<std::string>{}, "smoke", "quick", "nightly");
+  const std::string name = GENERATE(as<std::string>{}, "smoke", "quick", "nightly", "anchor", "tlb");
   CAPTURE(name);
   const suite s = load_shipped(name);
   CHECK(s.name == name);
@@ -81,7 +82,7 @@ TEST_CASE("each shipped suite parses, names itself and has unique benchmark name
 
 TEST_CASE("every trace and workload a shipped suite names exists in the source tree",
           "[harness][suite]") {
-  const std::string name = GENERATE(as<std::string>{}, "smoke", "quick", "nightly");
+  const std::string name = GENERATE(as<std::string>{}, "smoke", "quick", "nightly", "anchor", "tlb");
   CAPTURE(name);
   const suite s = load_shipped(name);
   for (const suite_benchmark& b : s.benchmarks) {
@@ -114,6 +115,8 @@ TEST_CASE("the shipped suites keep their benchmark names, counts and settings",
                              "mem/recorded/stream_copy/page:4k/tlb:default",
                              "mem/synthetic/sequential-64m/page:4k/tlb:default",
                              "mem/synthetic/strided-4k/page:2m/tlb:default",
+                             "mem/recorded/stream_copy/page:4k/tlb:l1=16x4,l2=128x8,prefetch=stride",
+                             "mem/recorded/stream_copy/page:4k/tlb:qemu",
                              "exec/recorded/bytecode_vm",
                              "tlb-lookup/l1/lookups:1048576",
                          });
@@ -194,7 +197,7 @@ TEST_CASE("the shipped suites keep their benchmark names, counts and settings",
 
 TEST_CASE("parsing a shipped suite twice gives the same names in the same order",
           "[harness][suite]") {
-  const std::string name = GENERATE(as<std::string>{}, "smoke", "quick", "nightly");
+  const std::string name = GENERATE(as<std::string>{}, "smoke", "quick", "nightly", "anchor", "tlb");
   CAPTURE(name);
   CHECK(names_of(load_shipped(name)) == names_of(load_shipped(name)));
 }
@@ -498,4 +501,23 @@ TEST_CASE("engine names are the words suites use", "[harness][suite]") {
   CHECK(std::string(engine_name(engine_kind::kTlbLookup)) == "tlb-lookup");
   CHECK(std::string(engine_name(engine_kind::kVmbenchExec)) == "vmbench-exec");
   CHECK(std::string(engine_name(engine_kind::kQemu)) == "qemu");
+}
+
+TEST_CASE("the tlb suite replays every corpus trace through every design family",
+          "[harness][suite][tlb]") {
+  const suite s = load_shipped("tlb");
+  std::set<std::string> traces, designs;
+  for (const suite_benchmark& b : s.benchmarks) {
+    traces.insert(b.trace);
+    designs.insert(b.tlb);
+    CHECK(vm::tlb::parse_tlb_config(b.tlb).ok());
+  }
+  CHECK(s.benchmarks.size() == traces.size() * designs.size());
+  CHECK(traces.size() == 17);
+  // The QEMU reference and ours with the same total entries (1032) are both there.
+  CHECK(designs.count("qemu,entries=1024,resize=off") == 1);
+  CHECK(vm::tlb::parse_tlb_config("l1=2x4,l2=128x8").value().total_entries() ==
+        vm::tlb::parse_tlb_config("qemu,entries=1024,resize=off").value().total_entries());
+  for (const char* family : {"default", "qemu", "sharded", "lockfree"})
+    CHECK(designs.count(family) == 1);
 }
