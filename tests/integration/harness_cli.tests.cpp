@@ -267,7 +267,7 @@ TEST_CASE("merge concatenates repetitions and refuses runs whose counters differ
   const json merged = read_json(dir.file("m.json"));
   size_t iterations = 0;
   for (const json& b : merged["benchmarks"]) iterations += b["run_type"] == "iteration";
-  CHECK(iterations == 2 * 5 * 2);
+  CHECK(iterations == 2 * 7 * 2);
   CHECK(merged["vmbench"]["merged_from"].size() == 2);
   a["vmbench"]["benchmarks"]["exec/recorded/bytecode_vm"]["counters"]["instructions"] = 1;
   write_text(dir.file("c.json"), a.dump());
@@ -291,7 +291,7 @@ TEST_CASE("baseline save writes the machine and counters baselines; machine name
   REQUIRE(saved.status == 0);
   const json counters = read_json(dir.file("counters/smoke.json"));
   CHECK(counters["kind"] == "vmbench.counters");
-  CHECK(counters["benchmarks"].size() == 5);
+  CHECK(counters["benchmarks"].size() == 7);
   CHECK(read_json(dir.file(name + "/smoke.json"))["vmbench"]["suite"] == "smoke");
   // The wrong suite name is refused, and nothing is written.
   const child_result wrong =
