@@ -69,7 +69,7 @@ const std::string& real_results() {
   static std::string path = [] {
     const std::string p = dir.file("current.json");
     const child_result r = vmbench({"run", "--suite", "smoke", "--filter",
-                                    "tlb-lookup|stream_copy|strided-4k", "-r", "5", "--min-time",
+                                    "tlb-lookup|stream_copy/page:4k/tlb:default|strided-4k", "-r", "5", "--min-time",
                                     "0", "-q", "-o", p});
     if (r.status != 0) FAIL("vmbench run failed: " << vm::test::show(r));
     return p;

@@ -3,12 +3,15 @@
 // every spinning loop of the concurrent designs uses.
 //
 // Why not std::mutex: a critical section here is a few compares and a
-// 24-byte copy (tens of nanoseconds), far shorter than a futex sleep/wake,
-// and an uncontended lock+unlock is one exchange and one plain store (a
-// mutex's unlock is a locked RMW). harness/tools/tlb_scaling measures both
-// (sharded vs sharded_mutex). The lock spins with `pause` for a while and
-// then yields the processor, so that it stays correct and reasonably fast
-// when threads outnumber cores (the 2-core machine running 4 TSan threads).
+// 24-byte copy (nanoseconds), far shorter than a futex sleep/wake, and an
+// uncontended lock+unlock is one exchange and one plain store (a mutex's
+// unlock is a locked RMW). harness/tools/tlb_scaling measures both: the
+// sharded TLB's hit-dominated lookups cost 5.3 ns over spin_lock against
+// 11.8 ns over std::mutex with one thread, and give 179 against 113 M
+// lookups/s with two (2-core machine). The lock spins with `pause` for a
+// while and then yields the processor, so that it stays correct and
+// reasonably fast when threads outnumber cores (the 2-core machine running
+// 4 TSan threads).
 #pragma once
 
 #include <atomic>
