@@ -1,12 +1,15 @@
 // guest_ram.h - the guest's physical memory: one contiguous host mapping,
 // reserved up front and committed lazily by the host kernel as pages are
 // first touched (MAP_NORESERVE), so a 4 GiB guest costs only what it uses.
+// The mapping is placed as a `placement` asks (host_memory.h): huge-page
+// aligned with the THP advice, optionally bound to a NUMA node.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 
 #include "common/result.h"
+#include "mem/host_memory.h"
 
 namespace vm::mem {
 
@@ -23,9 +26,13 @@ constexpr uint64_t page_up(uint64_t address) noexcept {
 
 class guest_ram {
  public:
-  // Reserves [base, base + size) of guest physical address space. `size`
-  // is rounded up to a page. Fails with kOutOfMemory if the host refuses.
+  // Reserves [base, base + size) of guest physical address space with the
+  // process-wide default_placement(). `size` is rounded up to a page. Fails
+  // with kOutOfMemory if the host refuses.
   static result<guest_ram> create(uint64_t base, uint64_t size) noexcept;
+  // The same with an explicit placement; also kInvalidArgument for a NUMA
+  // node that does not exist (host_region::reserve).
+  static result<guest_ram> create(uint64_t base, uint64_t size, const placement& where) noexcept;
 
   guest_ram() = default;
   guest_ram(guest_ram&& other) noexcept;
@@ -49,10 +56,17 @@ class guest_ram {
   // host = paddr + host_offset() for every paddr in RAM (modular arithmetic).
   uint64_t host_offset() const noexcept { return reinterpret_cast<uint64_t>(data_) - base_; }
 
+  const placement& requested_placement() const noexcept { return region_.requested(); }
+  // Huge pages and NUMA nodes backing the RAM now (reads /proc/self/smaps
+  // and samples resident pages with move_pages). `bytes` is the host
+  // mapping's size (size() rounded up to the host page).
+  memory_report report() const { return region_.report(); }
+
  private:
-  uint8_t* data_ = nullptr;
+  uint8_t* data_ = nullptr;  // region_.data(), kept next to base_ for host()
   uint64_t base_ = 0;
   uint64_t size_ = 0;
+  host_region region_;
 };
 
 // Hands out 4 KiB physical frames from a region of guest RAM: a bump pointer
