@@ -8,7 +8,9 @@
 
 #include "atomic_file.h"
 #include "commands.h"
+#include "linux/native_calls.h"
 #include "machine/machine.h"
+#include "mem/host_memory.h"
 
 namespace vm::harness {
 namespace {
@@ -19,6 +21,7 @@ struct exec_options {
   uint64_t max_instructions = 0;
   uint64_t ram_mib = 4096;
   std::vector<std::string> env;
+  std::string accelerate = "none";
 };
 
 nlohmann::json stats_json(const machine::run_report& r, const std::string& program) {
@@ -44,7 +47,11 @@ nlohmann::json stats_json(const machine::run_report& r, const std::string& progr
         {"syscalls", r.syscalls},
         {"traps", r.cpu.traps},
         {"blocks_decoded", r.cpu.blocks_built},
-        {"block_cache_flushes", r.cpu.block_cache_flushes}}},
+        {"block_cache_flushes", r.cpu.block_cache_flushes},
+        {"native_calls", r.native_calls},
+        {"native_declined", r.native_declined},
+        {"native_bytes", r.native_bytes}}},
+      {"memcpy_kernel", r.memcpy_kernel},
   };
 }
 
@@ -61,6 +68,12 @@ void print_stats(const machine::run_report& r) {
                    ? 100.0 * static_cast<double>(r.memory.l1.misses) / static_cast<double>(accesses)
                    : 0.0,
                r.memory.walks, r.memory.page_faults, r.syscalls, r.cpu.blocks_built);
+  if (r.native_calls + r.native_declined > 0) {
+    std::fprintf(stderr,
+                 "vmbench: native libc calls %" PRIu64 " (%" PRIu64 " bytes)  declined %" PRIu64
+                 "  memcpy kernel %s\n",
+                 r.native_calls, r.native_bytes, r.native_declined, r.memcpy_kernel.c_str());
+  }
 }
 
 }  // namespace
@@ -85,6 +98,12 @@ command_action add_exec_command(CLI::App& app) {
   sub->add_option("-E,--env", options->env,
                   "Set a guest environment variable VAR=VALUE (the guest environment is otherwise "
                   "empty, for determinism)");
+  sub->add_option("--accelerate", options->accelerate,
+                  "Run these guest libc functions natively when the guest calls them (found in "
+                  "the ELF symbol table): memcpy, memset, memmove (comma-separated), all or none. "
+                  "An accelerated call counts as one retired instruction, so instruction counts "
+                  "differ from qemu-riscv64's")
+      ->capture_default_str();
 
   return [sub, options]() -> int {
     const std::vector<std::string> rest = sub->remaining();
@@ -99,6 +118,12 @@ command_action add_exec_command(CLI::App& app) {
     run.envp = options->env;
     run.ram_bytes = options->ram_mib << 20;
     if (options->max_instructions != 0) run.max_instructions = options->max_instructions;
+    auto native = linux_abi::parse_native_functions(options->accelerate);
+    if (!native.ok()) {
+      std::fprintf(stderr, "vmbench exec: --accelerate: %s\n", native.err().message.c_str());
+      return kExitBadInput;
+    }
+    run.native_functions = native.value();
     std::fflush(stdout);
     auto report = machine::run_program(rest[0], run);
     if (!report.ok()) {
@@ -106,6 +131,8 @@ command_action add_exec_command(CLI::App& app) {
       return kExitBadInput;
     }
     const machine::run_report& r = report.value();
+    if (const std::string notice = mem::take_numa_notice(); !notice.empty())
+      std::fprintf(stderr, "vmbench: %s\n", notice.c_str());
     if (!r.diagnostic.empty())
       std::fprintf(stderr, "vmbench: %s: %s\n", rest[0].c_str(), r.diagnostic.c_str());
     if (options->stats) print_stats(r);

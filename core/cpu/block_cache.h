@@ -67,9 +67,10 @@ class block_cache {
     return s.pc == pc ? s.entry : nullptr;
   }
 
-  // Room for one more block of up to kMaxInstructions + 1 instructions?
+  // Room for one more block of up to kMaxInstructions + 2 entries (a
+  // native-call head, the instructions, a kBlockEnd)?
   bool has_room() const noexcept {
-    return code_.size() + kMaxInstructions + 1 <= kArenaCapacity &&
+    return code_.size() + kMaxInstructions + 2 <= kArenaCapacity &&
            blocks_.size() < kArenaCapacity / 2;
   }
 

@@ -1,6 +1,8 @@
 // csr.cpp - control and status registers and trap delivery (privileged spec
 // chapters "Machine-Level ISA" and "Supervisor-Level ISA").
 
+#include <utility>
+
 #include "cpu/hart.h"
 #include "mmu/sv39.h"
 
@@ -72,6 +74,12 @@ void hart::reset(uint64_t pc) noexcept {
   state_.priv = privilege::kMachine;
   state_.csr.misa = kMisa;
   state_.csr.mstatus = kXlen64;
+  flush_translations();
+}
+
+void hart::set_native_calls(std::vector<uint64_t> pcs) noexcept {
+  native_calls_ = std::move(pcs);
+  native_bypass_ = false;
   flush_translations();
 }
 

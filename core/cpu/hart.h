@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "cpu/access_log.h"
 #include "cpu/block_cache.h"
@@ -25,6 +26,7 @@ enum class run_reason : uint8_t {
   kHostCall,          // HTIF tohost written
   kDoubleFault,       // the trap vector itself cannot be fetched
   kLogFull,           // the access log needs draining (pc is at a block boundary)
+  kNativeCall,        // pc is at a native-call entry (set_native_calls); tval = its index
 };
 
 struct run_result {
@@ -70,6 +72,16 @@ class hart {
   bool read_csr(uint32_t number, uint64_t instret_now, uint64_t& value) noexcept;
   bool write_csr(uint32_t number, uint64_t value) noexcept;
 
+  // Guest functions the host runs natively (linux/native_calls.h): a block
+  // starting at pcs[i] ends run() with kNativeCall and tval = i before any
+  // of its instructions retires. The host then either completes the call
+  // itself (sets the return value and pc) or calls run_native_call_guest()
+  // so that the guest's own code runs this once. Logged runs (recording)
+  // never stop here: they must see the guest's own accesses. Replaces any
+  // earlier set and drops the decoded blocks.
+  void set_native_calls(std::vector<uint64_t> pcs) noexcept;
+  void run_native_call_guest() noexcept { native_bypass_ = true; }
+
   guest_state& state() noexcept { return state_; }
   mmu::mmu& memory() noexcept { return mmu_; }
   hart_counters counters() const noexcept;
@@ -77,7 +89,8 @@ class hart {
  private:
   template <bool kLogged>
   run_result run_blocks(uint64_t max_instructions, access_log* log) noexcept;
-  block* translate_block(uint64_t pc, const void* const* handlers, run_result& fault) noexcept;
+  block* translate_block(uint64_t pc, const void* const* handlers, bool native_calls,
+                         run_result& fault) noexcept;
   bool csr_accessible(uint32_t number, bool write) const noexcept;
   void set_privilege(privilege p) noexcept;
 
@@ -88,6 +101,8 @@ class hart {
   // logged and plain interpreters each have their own.
   const void* const* blocks_dispatch_ = nullptr;
   bool user_emulation_ = false;
+  std::vector<uint64_t> native_calls_;  // entry pcs; index = kNativeCall's imm
+  bool native_bypass_ = false;          // the next kNativeCall runs the guest's code
   uint64_t traps_ = 0;
 };
 

@@ -163,10 +163,24 @@ T amo_apply(op operation, T old, T operand) noexcept {
 
 }  // namespace
 
-block* hart::translate_block(uint64_t pc, const void* const* handlers, run_result& fault) noexcept {
+block* hart::translate_block(uint64_t pc, const void* const* handlers, bool native_calls,
+                             run_result& fault) noexcept {
   if (!blocks_.has_room()) blocks_.flush();
   const uint64_t page_end = (pc | mem::kPageMask) + 1;
   const uint32_t first = blocks_.arena_size();
+  if (native_calls) {
+    // A native-call entry: the pseudo-instruction heads the block and the
+    // guest's own code follows it (run when the host declines the call).
+    for (size_t i = 0; i < native_calls_.size(); ++i) {
+      if (native_calls_[i] != pc) continue;
+      isa::decoded_instruction call;
+      call.operation = op::kNativeCall;
+      call.length = 0;
+      call.imm = static_cast<int32_t>(i);
+      blocks_.append(call, handlers[static_cast<uint8_t>(op::kNativeCall)]);
+      break;
+    }
+  }
   uint32_t count = 0;
   bool crosses_page = false;
   const uint8_t* host = nullptr;
@@ -246,6 +260,7 @@ run_result hart::run_blocks(uint64_t max_instructions, access_log* log) noexcept
 #define VM_INSN(name, mnemonic, pattern, format) &&op_k##name,
 #include "isa/rv64.inc"
       &&op_kBlockEnd,
+      &&op_kNativeCall,
       &&op_kCount,
   };
   static_assert(sizeof kDispatch / sizeof kDispatch[0] == static_cast<size_t>(op::kCount) + 1);
@@ -284,7 +299,7 @@ run_result hart::run_blocks(uint64_t max_instructions, access_log* log) noexcept
         }
       } else {
         const uint64_t flushes_before = blocks_.flushes();
-        b = translate_block(pc, kDispatch, result);
+        b = translate_block(pc, kDispatch, !kLogged, result);
         // A full cache was flushed to make room: `from` is gone with it.
         if (blocks_.flushes() != flushes_before) from = nullptr;
       }
@@ -309,7 +324,9 @@ run_result hart::run_blocks(uint64_t max_instructions, access_log* log) noexcept
     // The whole block is counted as retired on entry; an exit before its
     // last instruction (a trap, a host call) gives back the rest.
     s.instret += b->count;
-    const threaded_instruction* const first = b->code;
+    // The block's first guest instruction (a native-call block's pseudo-
+    // instruction moves it on by one when the guest's code runs).
+    const threaded_instruction* first = b->code;
     [[maybe_unused]] access_log::entry* block_entry = nullptr;
     if constexpr (kLogged) {
       const isa::decoded_instruction& last = first[b->count - 1].insn;
@@ -620,6 +637,19 @@ run_result hart::run_blocks(uint64_t max_instructions, access_log* log) noexcept
 
       VM_OP(kBlockEnd): next = VM_PC;
       goto block_end_synthetic;
+      VM_OP(kNativeCall): {
+        // Heads a block only in plain runs (translate_block), never logged.
+        if (native_bypass_) {  // the host declined: run the guest's code once
+          native_bypass_ = false;
+          first = ip + 1;
+          VM_NEXT;
+        }
+        s.instret -= b->count;  // nothing retired
+        s.pc = VM_PC;
+        result.reason = run_reason::kNativeCall;
+        result.tval = static_cast<uint64_t>(ip->insn.imm);
+        return result;
+      }
       VM_OP(kIllegal): {
         cause = exception::kIllegalInstruction;
         tval = static_cast<uint32_t>(ip->insn.imm);  // the raw instruction word

@@ -357,6 +357,7 @@ std::string_view mnemonic(op operation) noexcept {
     // clang-format on
     case op::kIllegal: return "illegal";
     case op::kBlockEnd: return "<block-end>";
+    case op::kNativeCall: return "<native-call>";
     case op::kCount: break;
   }
   return "?";

@@ -11,7 +11,8 @@ enum class op : uint8_t {
   kIllegal = 0,  // imm holds the raw instruction word
 #define VM_INSN(name, mnemonic, pattern, format) k##name,
 #include "isa/rv64.inc"
-  kBlockEnd,  // synthetic: falls through to the next block at pc (+ length 0)
+  kBlockEnd,    // synthetic: falls through to the next block at pc (+ length 0)
+  kNativeCall,  // synthetic: heads a block at a host-accelerated function; imm = its index
   kCount
 };
 

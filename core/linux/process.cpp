@@ -12,6 +12,7 @@
 #include "isa/decoder.h"
 #include "isa/disassembler.h"
 #include "mmu/sv39.h"
+#include "simd/memory_kernel.h"
 
 namespace vm::linux_abi {
 namespace {
@@ -76,7 +77,16 @@ result<std::unique_ptr<process>> process::create(const loader::elf_image& image,
   h.flush_translations();
   VM_PROPAGATE(p->map_segments(image));
   VM_PROPAGATE(p->build_stack(image, options));
-  h.flush_translations();
+  std::vector<uint64_t> entries;
+  for (unsigned f = 0; f < static_cast<unsigned>(native_function::kCount); ++f) {
+    if ((options.native_functions & (1u << f)) == 0) continue;
+    const auto fn = static_cast<native_function>(f);
+    if (const auto address = image.function(native_function_name(fn))) {
+      entries.push_back(*address);
+      p->native_calls_.push_back(fn);
+    }
+  }
+  h.set_native_calls(std::move(entries));  // also drops the decoded blocks
   return p;
 }
 
@@ -107,8 +117,8 @@ error process::map_segments(const loader::elf_image& image) {
       const uint64_t chunk =
           std::min(s.file_size - done, mem::kPageSize - (vaddr & mem::kPageMask));
       const uint64_t frame = pte::ppn(*tables_.lookup(vaddr)) << mmu::sv39::kPageShift;
-      std::memcpy(ram_.host(frame + (vaddr & mem::kPageMask)),
-                  image.bytes.data() + s.file_offset + done, chunk);
+      simd::copy(ram_.host(frame + (vaddr & mem::kPageMask)),
+                 image.bytes.data() + s.file_offset + done, chunk);
       done += chunk;
     }
   }
@@ -288,7 +298,7 @@ bool process::copy_from_guest(uint64_t vaddr, void* out, uint64_t length) {
       }
     }
     const uint64_t chunk = std::min(length, mem::kPageSize - (vaddr & mem::kPageMask));
-    std::memcpy(bytes, ram_.host(paddr), chunk);
+    simd::copy(bytes, ram_.host(paddr), chunk);
     bytes += chunk;
     vaddr += chunk;
     length -= chunk;
@@ -307,8 +317,34 @@ bool process::copy_to_guest(uint64_t vaddr, const void* data, uint64_t length) {
       }
     }
     const uint64_t chunk = std::min(length, mem::kPageSize - (vaddr & mem::kPageMask));
-    std::memcpy(ram_.host(paddr), bytes, chunk);
+    simd::copy(ram_.host(paddr), bytes, chunk);
     bytes += chunk;
+    vaddr += chunk;
+    length -= chunk;
+  }
+  return true;
+}
+
+bool process::translate_range(uint64_t vaddr, uint64_t length, tlb::access_type access,
+                              std::vector<host_span>& out) {
+  out.clear();
+  const cpu::exception cause = access == tlb::access_type::kWrite ? cpu::exception::kStorePageFault
+                                                                  : cpu::exception::kLoadPageFault;
+  while (length > 0) {
+    uint64_t paddr;
+    if (mmu_.translate(vaddr, access, paddr) != mmu::access_status::kOk) {
+      if (!handle_page_fault(vaddr, cause) ||
+          mmu_.translate(vaddr, access, paddr) != mmu::access_status::kOk) {
+        return false;
+      }
+    }
+    const uint64_t chunk = std::min(length, mem::kPageSize - (vaddr & mem::kPageMask));
+    uint8_t* host = ram_.host(paddr);
+    if (!out.empty() && out.back().host + out.back().length == host) {
+      out.back().length += chunk;
+    } else {
+      out.push_back({host, chunk});
+    }
     vaddr += chunk;
     length -= chunk;
   }
@@ -351,6 +387,10 @@ exit_info process::run(uint64_t max_instructions) {
     if (log != nullptr) observer_->drain(*log);
     if (r.reason == cpu::run_reason::kInstructionLimit || r.reason == cpu::run_reason::kLogFull)
       continue;
+    if (r.reason == cpu::run_reason::kNativeCall) {
+      if (!complete_native_call(r.tval)) hart_.run_native_call_guest();
+      continue;
+    }
     if (r.reason != cpu::run_reason::kTrap) {
       return fatal(kSigSegv, "unexpected machine event at pc " + hex(state_.pc));
     }

@@ -21,7 +21,9 @@
 
 #include "common/result.h"
 #include "cpu/hart.h"
+#include "linux/native_calls.h"
 #include "loader/elf_loader.h"
+#include "mem/block_pool.h"
 #include "mem/guest_ram.h"
 #include "mmu/mmu.h"
 #include "mmu/page_table.h"
@@ -34,6 +36,10 @@ struct process_options {
   uint64_t ram_bytes = 4ull << 30;
   uint64_t stack_bytes = 8ull << 20;  // RLIMIT_STACK, as Linux's default
   uint64_t random_seed = 0x5eed;
+  // Guest libc functions run natively when the guest calls them
+  // (native_calls.h): a bit set of native_function; kNativeNone keeps
+  // instruction counts exactly those of qemu-riscv64.
+  uint32_t native_functions = kNativeNone;
 };
 
 // How the process ended.
@@ -115,6 +121,13 @@ class process {
   cpu::guest_state& state() noexcept { return state_; }
   mmu::mmu& memory() noexcept { return mmu_; }
   const process_counters& counters() const noexcept { return counters_; }
+  const native_call_counters& native_counters() const noexcept { return native_counters_; }
+
+  // A stretch of guest memory as the host sees it (translate_range).
+  struct host_span {
+    uint8_t* host = nullptr;
+    uint64_t length = 0;
+  };
 
  private:
   struct region {
@@ -146,6 +159,17 @@ class process {
   bool range_free(uint64_t start, uint64_t end) const;
   uint64_t find_free_range(uint64_t length) const;
 
+  // Batched translation: the host spans backing [vaddr, vaddr + length),
+  // one walk per page (demand-paging as the guest's access would), pages
+  // that are contiguous in host memory merged into one span. False, with
+  // `out` unspecified, when a page cannot be accessed.
+  bool translate_range(uint64_t vaddr, uint64_t length, tlb::access_type access,
+                       std::vector<host_span>& out);
+  // native_calls.cpp: does the call at native-call entry `index` (the
+  // hart's kNativeCall) and returns to the caller; false when it is left to
+  // the guest's code.
+  bool complete_native_call(uint64_t index);
+
   // Guest memory access on the guest's behalf; false on an unmapped page.
   bool copy_from_guest(uint64_t vaddr, void* out, uint64_t length);
   bool copy_to_guest(uint64_t vaddr, const void* data, uint64_t length);
@@ -172,11 +196,22 @@ class process {
 
   mem::guest_ram ram_;
   mem::frame_allocator frames_;
+  std::vector<native_function> native_calls_;  // by the hart's native-call index
+  native_call_counters native_counters_;
+  std::vector<host_span> source_spans_, destination_spans_;  // reused by native calls
   cpu::guest_state state_;
   mmu::mmu mmu_;
   cpu::hart hart_;
   mmu::page_table tables_;
-  std::map<uint64_t, region> regions_;  // start -> region, non-overlapping
+  // The memory map's nodes come from a block pool of their own (declared
+  // first: it must outlive the map). mmap/munmap/mprotect-heavy guests
+  // split and merge regions on every call.
+  using region_map = std::map<uint64_t, region, std::less<>,
+                              mem::pool_allocator<std::pair<const uint64_t, region>>>;
+  std::unique_ptr<mem::block_pool> region_nodes_ =
+      std::make_unique<mem::block_pool>(mem::block_pool_options{});
+  region_map regions_{
+      region_map::allocator_type(*region_nodes_)};  // start -> region, non-overlapping
   uint64_t brk_start_ = 0;
   uint64_t brk_ = 0;
   uint64_t stack_limit_ = 0;  // lowest address the stack may grow to

@@ -25,6 +25,7 @@ constexpr size_t kHeaderSize = 64;
 constexpr size_t kProgramHeaderSize = 56;
 constexpr size_t kSectionHeaderSize = 64;
 constexpr size_t kSymbolSize = 24;
+constexpr uint8_t kSymbolFunction = 2;  // STT_FUNC, the low nibble of st_info
 
 class reader {
  public:
@@ -51,7 +52,7 @@ class reader {
   const std::vector<uint8_t>& bytes_;
 };
 
-// Finds tohost/fromhost in .symtab. Section data that is out of range is
+// Finds tohost/fromhost and the defined functions in .symtab. Section data that is out of range is
 // malformed input; a file without a symbol table simply has no symbols.
 error read_symbols(const reader& r, const std::vector<uint8_t>& bytes, elf_image& image) {
   const auto shoff = r.at<uint64_t>(0x28);
@@ -88,12 +89,22 @@ error read_symbols(const reader& r, const std::vector<uint8_t>& bytes, elf_image
       const std::string_view sym(str, strnlen(str, max));
       if (sym == "tohost") image.tohost = r.at<uint64_t>(s + 8);
       if (sym == "fromhost") image.fromhost = r.at<uint64_t>(s + 8);
+      const auto info = r.at<uint8_t>(s + 4);
+      const auto value = r.at<uint64_t>(s + 8);
+      if ((info & 0xf) == kSymbolFunction && value != 0 && !sym.empty())
+        image.functions.push_back({std::string(sym), value, r.at<uint64_t>(s + 16)});
     }
   }
   return error::ok();
 }
 
 }  // namespace
+
+std::optional<uint64_t> elf_image::function(std::string_view name) const noexcept {
+  for (const elf_function& f : functions)
+    if (f.name == name) return f.address;
+  return std::nullopt;
+}
 
 uint64_t elf_image::end_of_image() const noexcept {
   uint64_t end = 0;

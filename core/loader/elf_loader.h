@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -26,6 +27,13 @@ struct elf_segment {
   bool executable = false;
 };
 
+// A function symbol of .symtab (STT_FUNC, defined: st_value != 0).
+struct elf_function {
+  std::string name;
+  uint64_t address = 0;
+  uint64_t size = 0;
+};
+
 struct elf_image {
   std::string path;
   std::vector<uint8_t> bytes;  // the whole file
@@ -36,9 +44,15 @@ struct elf_image {
   // HTIF symbols of bare-metal programs (spike's convention).
   std::optional<uint64_t> tohost;
   std::optional<uint64_t> fromhost;
+  // Defined function symbols, in .symtab order (empty for stripped files):
+  // the accelerated guest libc calls (linux/native_calls.h) find memcpy,
+  // memset and memmove here.
+  std::vector<elf_function> functions;
 
   bool bare_metal() const noexcept { return tohost.has_value(); }
   uint64_t end_of_image() const noexcept;  // highest vaddr + memory_size
+  // The address of the defined function `name`, if the symbol table has one.
+  std::optional<uint64_t> function(std::string_view name) const noexcept;
 };
 
 // Largest file accepted.

@@ -11,6 +11,7 @@
 #include "linux/process.h"
 #include "loader/elf_loader.h"
 #include "mem/guest_ram.h"
+#include "simd/memory_kernel.h"
 
 namespace vm::machine {
 namespace {
@@ -30,7 +31,7 @@ result<run_report> run_bare_metal(const loader::elf_image& image, const run_opti
                                                  " lies outside guest RAM [" + hex(ram.base()) +
                                                  ", " + hex(ram.end()) + ")"};
     }
-    std::memcpy(ram.host(s.paddr), image.bytes.data() + s.file_offset, s.file_size);
+    simd::copy(ram.host(s.paddr), image.bytes.data() + s.file_offset, s.file_size);
   }
   if (!ram.contains(*image.tohost, 8)) {
     return error{error_code::kUnsupported,
@@ -100,6 +101,7 @@ result<run_report> run_linux(const loader::elf_image& image, const run_options& 
   p.argv = options.argv;
   p.envp = options.envp;
   p.ram_bytes = options.ram_bytes;
+  p.native_functions = options.native_functions;
   auto proc_or = linux_abi::process::create(image, p);
   if (!proc_or.ok()) return std::move(proc_or).err();
   auto& proc = *proc_or.value();
@@ -114,6 +116,9 @@ result<run_report> run_linux(const loader::elf_image& image, const run_options& 
   report.cpu = proc.hart().counters();
   report.syscalls = proc.counters().syscalls;
   report.demand_faults = proc.counters().demand_faults;
+  report.native_calls = proc.native_counters().calls;
+  report.native_declined = proc.native_counters().declined;
+  report.native_bytes = proc.native_counters().bytes;
   return report;
 }
 
@@ -122,8 +127,10 @@ result<run_report> run_linux(const loader::elf_image& image, const run_options& 
 result<run_report> run_program(const std::string& path, const run_options& options) {
   auto image = loader::load_elf(path);
   if (!image.ok()) return std::move(image).err();
-  return image.value().bare_metal() ? run_bare_metal(image.value(), options)
-                                    : run_linux(image.value(), options);
+  auto report = image.value().bare_metal() ? run_bare_metal(image.value(), options)
+                                           : run_linux(image.value(), options);
+  if (report.ok()) report.value().memcpy_kernel = simd::active_kernel().name;
+  return report;
 }
 
 }  // namespace vm::machine

@@ -19,6 +19,9 @@ struct run_options {
   std::vector<std::string> envp;
   uint64_t ram_bytes = 4ull << 30;
   uint64_t max_instructions = UINT64_MAX;
+  // Guest libc functions run natively (linux/native_calls.h), Linux
+  // programs only: a bit set of linux_abi::native_function.
+  uint32_t native_functions = 0;
 };
 
 struct run_report {
@@ -31,6 +34,10 @@ struct run_report {
   cpu::hart_counters cpu;
   uint64_t syscalls = 0;
   uint64_t demand_faults = 0;
+  uint64_t native_calls = 0;     // guest memcpy/memset/memmove calls the host completed
+  uint64_t native_declined = 0;  // ... and left to the guest's code
+  uint64_t native_bytes = 0;
+  std::string memcpy_kernel;  // the host kernel in use (core/simd)
 };
 
 // Errors are about the input (kIo, kBadInput, kUnsupported) or resources
