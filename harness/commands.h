@@ -33,6 +33,7 @@ command_action add_merge_command(CLI::App& app);     // compare_command.cpp
 command_action add_baseline_command(CLI::App& app);  // baseline_command.cpp: save/machine
 command_action add_report_command(CLI::App& app);    // report_command.cpp
 command_action add_history_command(CLI::App& app);   // history_command.cpp: show/add
+command_action add_host_command(CLI::App& app);      // host_command.cpp: the host memory layer
 
 // What `compare` and `report` both take to judge two results files:
 // --thresholds, --alpha, --fdr and --metric (compare_command.cpp).

@@ -102,7 +102,8 @@ result<std::vector<trace::page_range>> effective_page_map(const std::vector<trac
 }
 
 result<std::unique_ptr<address_space>> address_space::build(
-    const std::vector<trace::page_range>& map, uint64_t page_size, const std::string& where) {
+    const std::vector<trace::page_range>& map, uint64_t page_size, const std::string& where,
+    const std::optional<mem::placement>& placement) {
   auto ranges = effective_page_map(map, page_size, where);
   if (!ranges.ok()) return std::move(ranges).err();
   std::unique_ptr<address_space> space(new address_space());
@@ -121,7 +122,8 @@ result<std::unique_ptr<address_space>> address_space::build(
   info.page_table_pages = table_pages;
   info.ram_bytes = data_bytes + table_pages * mem::kPageSize;
 
-  auto ram = mem::guest_ram::create(kReplayRamBase, info.ram_bytes);
+  auto ram = placement ? mem::guest_ram::create(kReplayRamBase, info.ram_bytes, *placement)
+                       : mem::guest_ram::create(kReplayRamBase, info.ram_bytes);
   if (!ram.ok()) {
     error e = std::move(ram).err();
     e.message = where + ": " + e.message;
@@ -136,12 +138,12 @@ result<std::unique_ptr<address_space>> address_space::build(
   if (!space->tables_.init()) return exhausted;
 
   // Descending page size: each range starts physically aligned to its page.
-  std::vector<const trace::page_range*> placement;
-  for (const trace::page_range& r : rs) placement.push_back(&r);
-  std::stable_sort(placement.begin(), placement.end(),
+  std::vector<const trace::page_range*> by_page_size;
+  for (const trace::page_range& r : rs) by_page_size.push_back(&r);
+  std::stable_sort(by_page_size.begin(), by_page_size.end(),
                    [](const auto* a, const auto* b) { return a->page_size > b->page_size; });
   uint64_t frame = kReplayRamBase;
-  for (const trace::page_range* r : placement) {
+  for (const trace::page_range* r : by_page_size) {
     uint64_t flags = pte::kUser;
     if (r->permissions & trace::kPermRead) flags |= pte::kRead;
     if (r->permissions & trace::kPermWrite) flags |= pte::kWrite;
@@ -157,6 +159,13 @@ result<std::unique_ptr<address_space>> address_space::build(
   space->state_.priv = cpu::privilege::kUser;
   space->state_.csr.satp = space->tables_.satp();
   return space;
+}
+
+void address_space::prefault() noexcept {
+  for (uint64_t offset = 0; offset < ram_.size(); offset += mem::kPageSize) {
+    volatile uint8_t* byte = ram_.host(ram_.base() + offset);
+    *byte = *byte;
+  }
 }
 
 }  // namespace vm::replay

@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,15 +54,21 @@ struct address_space_info {
 
 class address_space {
  public:
-  // Builds the space for `map` (see effective_page_map for `page_size`).
-  // Errors name `where`; kOutOfMemory when the host refuses the RAM.
-  static result<std::unique_ptr<address_space>> build(const std::vector<trace::page_range>& map,
-                                                      uint64_t page_size, const std::string& where);
+  // Builds the space for `map` (see effective_page_map for `page_size`),
+  // its guest RAM placed as `placement` says (default: the process-wide
+  // mem::default_placement()). Errors name `where`; kOutOfMemory when the
+  // host refuses the RAM.
+  static result<std::unique_ptr<address_space>> build(
+      const std::vector<trace::page_range>& map, uint64_t page_size, const std::string& where,
+      const std::optional<mem::placement>& placement = std::nullopt);
 
   address_space(const address_space&) = delete;
   address_space& operator=(const address_space&) = delete;
 
   mem::guest_ram& ram() noexcept { return ram_; }
+  // Touches every page of guest RAM (writing each page's first byte back
+  // unchanged), so later accesses meet no host first-touch page fault.
+  void prefault() noexcept;
   cpu::guest_state& state() noexcept { return state_; }
   const cpu::guest_state& state() const noexcept { return state_; }
   const std::vector<trace::page_range>& ranges() const noexcept { return ranges_; }

@@ -3,11 +3,11 @@
 
 #include "replay/mem_replay.h"
 
-#include "replay/mem_replayer_impl.h"
-#include "replay/replay_designs.h"
-
 #include <chrono>
 #include <memory>
+
+#include "replay/mem_replayer_impl.h"
+#include "replay/replay_designs.h"
 
 namespace vm::replay {
 
@@ -50,9 +50,11 @@ result<mem_replay_report> replay_mem(trace::trace_reader& reader,
                                                    " trace, not a mem trace"};
   mem_replay_report report;
   const auto setup_start = clock::now();
-  auto space = address_space::build(reader.metadata().page_map, options.page_size, reader.path());
+  auto space = address_space::build(reader.metadata().page_map, options.page_size, reader.path(),
+                                    options.placement);
   if (!space.ok()) return std::move(space).err();
   report.space = space.value()->info();
+  if (options.prefault) space.value()->prefault();
   mem_replayer replayer(*space.value(), reader.metadata().cpus, options.tlb);
   VM_PROPAGATE(reader.seek_chunk(0));
   trace::decoded_chunk chunk;
@@ -65,6 +67,7 @@ result<mem_replay_report> replay_mem(trace::trace_reader& reader,
   }
   const auto replay_end = clock::now();
   report.counters = replayer.counters();
+  report.memory = space.value()->ram().report();
   report.setup_seconds = std::chrono::duration<double>(replay_start - setup_start).count();
   report.replay_seconds = std::chrono::duration<double>(replay_end - replay_start).count();
   return report;

@@ -18,12 +18,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/result.h"
-#include <memory>
-
 #include "mmu/mmu.h"
 #include "replay/address_space.h"
 #include "replay/tlb_config.h"
@@ -91,12 +91,20 @@ struct mem_replay_options {
   // 0: each range's own page size; 4 KiB, 2 MiB or 1 GiB: every range.
   uint64_t page_size = 0;
   tlb_config tlb;
+  // Guest RAM placement (transparent huge pages, NUMA node); unset: the
+  // process-wide mem::default_placement().
+  std::optional<mem::placement> placement;
+  // Touch every page of guest RAM before the replay (not counted in
+  // replay_seconds), so the replay measures steady-state accesses rather
+  // than the host's first-touch page faults.
+  bool prefault = false;
 };
 
 struct mem_replay_report {
   mem_replay_counters counters;
   address_space_info space;
-  double setup_seconds = 0;   // building the address space
+  mem::memory_report memory;  // guest RAM after the replay: huge-page share, nodes
+  double setup_seconds = 0;   // building the address space (and prefaulting it)
   double replay_seconds = 0;  // decoding and replaying every chunk
 };
 

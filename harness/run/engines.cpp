@@ -8,6 +8,7 @@
 #include "process_timer.h"
 #include "record/exec_replay.h"
 #include "replay/mem_replay.h"
+#include "run/memory_engines.h"
 #include "trace/trace_reader.h"
 #include "trace/trace_writer.h"
 
@@ -94,10 +95,21 @@ class mem_engine final : public benchmark_engine {
     if (!tlb.ok()) return std::move(tlb).err();
     options_.tlb = tlb.value();
     options_.page_size = page_size_bytes(b_.page_size);
+    if (!b_.thp.empty()) {
+      // Guest RAM with and without huge pages: steady-state accesses
+      // (prefaulted, untimed), not the host's first-touch faults.
+      auto mode = mem::parse_thp_mode(b_.thp);
+      if (!mode.ok()) return std::move(mode).err();
+      mem::placement p = mem::default_placement();
+      p.thp = mode.value();
+      options_.placement = p;
+      options_.prefault = true;
+    }
     // The reference run: replay_mem is what `vmbench replay` runs.
     auto report = replay::replay_mem(*reader_, options_);
     if (!report.ok()) return std::move(report).err();
     expected_ = report.value().counters;
+    memory_ = report.value().memory;
     return mem_counters_json(expected_);
   }
 
@@ -108,12 +120,13 @@ class mem_engine final : public benchmark_engine {
       state.PauseTiming();
       space.reset();
       auto built = replay::address_space::build(reader_->metadata().page_map, options_.page_size,
-                                                reader_->path());
+                                                reader_->path(), options_.placement);
       if (!built.ok()) {
         state.SkipWithError(built.err().message.c_str());
         break;
       }
       space = std::move(built).value();
+      if (options_.prefault) space->prefault();
       replay::mem_replayer replayer(*space, reader_->metadata().cpus, options_.tlb);
       if (error e = reader_->seek_chunk(0)) {
         state.SkipWithError(e.message.c_str());
@@ -144,6 +157,7 @@ class mem_engine final : public benchmark_engine {
 
   std::vector<std::string> inputs() const override { return {b_.trace}; }
   uint64_t items_per_iteration() const noexcept override { return expected_.accesses.total(); }
+  json host_memory() const override { return memory_report_json(memory_); }
 
  private:
   suite_benchmark b_;
@@ -151,6 +165,7 @@ class mem_engine final : public benchmark_engine {
   std::unique_ptr<trace::trace_reader> reader_;
   replay::mem_replay_options options_;
   replay::mem_replay_counters expected_;
+  mem::memory_report memory_;  // the reference run's guest RAM
 };
 
 // exec: re-executes an exec trace from its embedded image with the
@@ -260,9 +275,12 @@ class process_engine final : public benchmark_engine {
     const bool ours = b_.engine == engine_kind::kVmbenchExec;
     if (!ours && c_.qemu.empty())
       return error{error_code::kBadInput, "qemu-riscv64 was not found when vmbench was built"};
-    stats_path_ = c_.scratch_dir + "/" + b_.workload + "-" + b_.size + ".stats.json";
-    argv_ = ours ? std::vector<std::string>{c_.self, "exec", "--stats-json", stats_path_, w->path}
-                 : std::vector<std::string>{c_.qemu, w->path};
+    stats_path_ =
+        c_.scratch_dir + "/" + b_.workload + "-" + b_.size + "-" + b_.accelerate + ".stats.json";
+    argv_ =
+        ours ? std::vector<std::string>{c_.self,        "exec",      "--accelerate", b_.accelerate,
+                                        "--stats-json", stats_path_, w->path}
+             : std::vector<std::string>{c_.qemu, w->path};
     argv_.insert(argv_.end(), args.begin(), args.end());
     const timed_run t = run_timed(argv_);
     if (!t.started) return error{error_code::kBadInput, b_.name + ": " + t.error};
@@ -277,6 +295,10 @@ class process_engine final : public benchmark_engine {
         return error{error_code::kBadInput, stats_path_ + ": vmbench exec wrote no statistics"};
       instructions_ = stats["instructions"].get<uint64_t>();
       counters["instructions"] = instructions_;
+      if (b_.accelerate != "none" && stats.contains("counters")) {
+        counters["native_calls"] = stats["counters"].value("native_calls", uint64_t{0});
+        counters["native_bytes"] = stats["counters"].value("native_bytes", uint64_t{0});
+      }
     }
     return counters;
   }
@@ -306,6 +328,25 @@ class process_engine final : public benchmark_engine {
 };
 
 }  // namespace
+
+json memory_report_json(const mem::memory_report& r) {
+  json nodes = json::object();
+  for (const auto& [node, pages] : r.pages_per_node) nodes[std::to_string(node)] = pages;
+  json j = {{"bytes", r.bytes},
+            {"resident_bytes", r.resident_bytes},
+            {"huge_bytes", r.huge_bytes},
+            {"huge_share", r.huge_share},
+            {"thp", std::string(mem::thp_mode_name(r.thp_requested))},
+            {"thp_system", r.thp_system},
+            {"thp_advice_visible", r.thp_advice_visible},
+            {"alignment", r.alignment},
+            {"numa_node", r.numa_node},
+            {"numa_bound", r.numa_bound},
+            {"pages_per_node", nodes},
+            {"pages_sampled", r.pages_sampled}};
+  if (!r.notice.empty()) j["notice"] = r.notice;
+  return j;
+}
 
 result<std::vector<workload_entry>> read_workload_list(const std::string& path) {
   std::ifstream in(path);
@@ -341,6 +382,8 @@ result<std::unique_ptr<benchmark_engine>> make_engine(const suite_benchmark& b,
       return std::unique_ptr<benchmark_engine>(new tlb_lookup_engine(b));
     case engine_kind::kVmbenchExec:
     case engine_kind::kQemu: return std::unique_ptr<benchmark_engine>(new process_engine(b, c));
+    case engine_kind::kMemcpy:
+    case engine_kind::kAlloc: return make_memory_engine(b);
   }
   return error{error_code::kInvalidArgument, b.name + ": unknown engine"};
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "mem/host_memory.h"
 #include "suite/suite.h"
 
 namespace vm::harness {
@@ -44,7 +45,18 @@ class benchmark_engine {
   // Work per iteration, for Google Benchmark's items_per_second (accesses,
   // instructions, lookups; 0: none).
   virtual uint64_t items_per_iteration() const noexcept { return 0; }
+  // Bytes moved per iteration, for Google Benchmark's bytes_per_second
+  // (memcpy engines; 0: none).
+  virtual uint64_t bytes_per_iteration() const noexcept { return 0; }
+  // How the host backed the benchmark's guest RAM in prepare() (huge-page
+  // share, NUMA nodes: memory_report_json), or null. Not a counter: it
+  // depends on the machine's state, not only on the input.
+  virtual nlohmann::json host_memory() const { return nullptr; }
 };
+
+// A guest RAM report as results JSON: bytes, resident, huge, huge_share,
+// thp (requested and the system's mode), numa node and pages per node.
+nlohmann::json memory_report_json(const mem::memory_report& r);
 
 result<std::unique_ptr<benchmark_engine>> make_engine(const suite_benchmark& benchmark,
                                                       const engine_context& context);

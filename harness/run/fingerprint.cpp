@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -20,6 +21,8 @@
 
 #include "common/text.h"
 #include "git_info.h"
+#include "mem/host_memory.h"
+#include "simd/memory_kernel.h"
 #include "trace/trace_writer.h"
 
 // The build's description comes from the harness library's compile
@@ -300,13 +303,28 @@ build_fingerprint read_build_fingerprint() {
   return b;
 }
 
+host_memory_fingerprint read_host_memory_fingerprint() {
+  host_memory_fingerprint h;
+  h.memcpy_kernel = simd::active_kernel().name;
+  if (const char* forced = std::getenv("VM_FORCE_MEMCPY")) h.memcpy_forced = forced;
+  h.non_temporal_threshold = simd::non_temporal_threshold();
+  const mem::placement p = mem::default_placement();
+  h.thp = std::string(mem::thp_mode_name(p.thp));
+  h.numa_node = p.numa_node;
+  h.numa_nodes = static_cast<unsigned>(mem::memory_nodes().size());
+  h.numa_available = mem::numa_status().available;
+  return h;
+}
+
 fingerprint read_fingerprint(int cpu) {
-  return fingerprint{read_machine_fingerprint("/proc", "/sys", cpu), read_build_fingerprint()};
+  return fingerprint{read_machine_fingerprint("/proc", "/sys", cpu), read_build_fingerprint(),
+                     read_host_memory_fingerprint()};
 }
 
 nlohmann::json to_json(const fingerprint& fp) {
   const machine_fingerprint& m = fp.machine;
   const build_fingerprint& b = fp.build;
+  const host_memory_fingerprint& h = fp.host_memory;
   return nlohmann::json{{"machine",
                          {{"cpu_model", m.cpu_model},
                           {"cpu_flags", m.cpu_flags},
@@ -324,7 +342,18 @@ nlohmann::json to_json(const fingerprint& fp) {
                           {"git_commit", b.git_commit},
                           {"git_branch", b.git_branch},
                           {"git_dirty", b.git_dirty},
-                          {"binary_hash", b.binary_hash}}}};
+                          {"binary_hash", b.binary_hash}}},
+                        {"host_memory",
+                         {{"memcpy_kernel", h.memcpy_kernel},
+                          {"memcpy_forced", h.memcpy_forced},
+                          {"non_temporal_threshold", h.non_temporal_threshold},
+                          {"thp", h.thp},
+                          {"numa_node", h.numa_node},
+                          {"numa_nodes", h.numa_nodes},
+                          {"numa_available", h.numa_available},
+                          {"guest_ram_resident_bytes", h.guest_ram_resident_bytes},
+                          {"guest_ram_huge_bytes", h.guest_ram_huge_bytes},
+                          {"guest_ram_huge_share", h.guest_ram_huge_share}}}};
 }
 
 fingerprint fingerprint_from_json(const nlohmann::json& j) {
@@ -356,6 +385,23 @@ fingerprint fingerprint_from_json(const nlohmann::json& j) {
     read_string(o, "git_branch", b.git_branch);
     read_string(o, "git_dirty", b.git_dirty);
     read_string(o, "binary_hash", b.binary_hash);
+  }
+  if (const auto it = j.find("host_memory"); it != j.end() && it->is_object()) {
+    const nlohmann::json& o = *it;
+    host_memory_fingerprint& h = fp.host_memory;
+    read_string(o, "memcpy_kernel", h.memcpy_kernel);
+    read_string(o, "memcpy_forced", h.memcpy_forced);
+    read_unsigned(o, "non_temporal_threshold", h.non_temporal_threshold);
+    read_string(o, "thp", h.thp);
+    if (const auto n = o.find("numa_node"); n != o.end() && n->is_number_integer())
+      h.numa_node = n->get<int>();
+    read_unsigned(o, "numa_nodes", h.numa_nodes);
+    if (const auto n = o.find("numa_available"); n != o.end() && n->is_boolean())
+      h.numa_available = n->get<bool>();
+    read_unsigned(o, "guest_ram_resident_bytes", h.guest_ram_resident_bytes);
+    read_unsigned(o, "guest_ram_huge_bytes", h.guest_ram_huge_bytes);
+    if (const auto n = o.find("guest_ram_huge_share"); n != o.end() && n->is_number())
+      h.guest_ram_huge_share = n->get<double>();
   }
   return fp;
 }
@@ -438,6 +484,12 @@ std::vector<std::string> minor_differences(const fingerprint& a, const fingerpri
                     : memory_text(b.machine.memory_bytes));
   }
   differ("compiler", a.build.compiler, b.build.compiler);
+  // Results from before the host memory section have "unknown": no news.
+  const auto differ_known = [&](const char* what, const std::string& x, const std::string& y) {
+    if (x != kUnknown && y != kUnknown) differ(what, x, y);
+  };
+  differ_known("memcpy kernel", a.host_memory.memcpy_kernel, b.host_memory.memcpy_kernel);
+  differ_known("guest RAM huge pages", a.host_memory.thp, b.host_memory.thp);
   if (a.build.flags != b.build.flags)
     lines.push_back("compiler flags: " + quoted(a.build.flags) + " vs " + quoted(b.build.flags));
   differ("build type", build_type_text(a.build.build_type), build_type_text(b.build.build_type));

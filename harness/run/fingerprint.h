@@ -45,10 +45,31 @@ struct build_fingerprint {
   std::string binary_hash = "unknown";  // "xxh3-128:<hex>" of /proc/self/exe
 };
 
+// How this run does its host memory work (core/simd, core/mem): chosen at
+// start, and the share of guest RAM the host actually backed with huge
+// pages, measured after the benchmarks were prepared.
+struct host_memory_fingerprint {
+  std::string memcpy_kernel = "unknown";  // the active kernel (core/simd)
+  std::string memcpy_forced = "";         // VM_FORCE_MEMCPY / --memcpy, empty when not forced
+  uint64_t non_temporal_threshold = 0;    // bytes
+  std::string thp = "unknown";            // guest RAM's huge-page request: system, on, off
+  int numa_node = -1;                     // guest RAM's node, -1: unbound
+  unsigned numa_nodes = 0;                // nodes with memory
+  bool numa_available = false;
+  // Over every benchmark whose guest RAM was reported (mem engines):
+  uint64_t guest_ram_resident_bytes = 0;
+  uint64_t guest_ram_huge_bytes = 0;
+  double guest_ram_huge_share = 0;  // huge / resident; 0 when nothing was resident
+};
+
 struct fingerprint {
   machine_fingerprint machine;
   build_fingerprint build;
+  host_memory_fingerprint host_memory;
 };
+
+// The host memory layer's choices now (guest RAM figures left at 0).
+host_memory_fingerprint read_host_memory_fingerprint();
 
 // Reads everything now. `cpu` is the cpu the run is pinned to (its governor
 // is recorded), or -1 for cpu0's.
@@ -92,7 +113,8 @@ std::vector<std::string> machine_differences(const machine_fingerprint& a,
 
 // What changed but does not stop a comparison, one line each ("kernel: A
 // vs B", ...): kernel, governor, transparent huge pages, memory, compiler,
-// compiler flags and build type. Empty when none changed.
+// compiler flags, build type, the memcpy kernel and guest RAM's huge-page
+// request. Empty when none changed.
 std::vector<std::string> minor_differences(const fingerprint& a, const fingerprint& b);
 
 // The system-state warnings for a run on this machine with this build, one

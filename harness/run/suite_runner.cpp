@@ -12,6 +12,7 @@
 
 #include "compare/results_file.h"
 #include "compare/statistics.h"
+#include "mem/host_memory.h"
 #include "run/fingerprint.h"
 #include "trace/trace_writer.h"
 
@@ -129,7 +130,7 @@ result<run_outcome> run_suite(const suite& s, const runner_options& options) {
   } else {
     warnings.push_back("not pinned to a cpu (--no-pin): the scheduler may move the run");
   }
-  const fingerprint print = read_fingerprint(pinned);
+  fingerprint print = read_fingerprint(pinned);
   for (const std::string& w : system_warnings(print)) warnings.push_back(w);
 
   // 2. Prepare every benchmark: inputs, one untimed run, counters.
@@ -157,6 +158,19 @@ result<run_outcome> run_suite(const suite& s, const runner_options& options) {
     engines.push_back(std::move(engine).value());
   }
   if (out && options.progress_is_tty) std::fprintf(out, "\r\033[K");
+  // How the host backed guest RAM, over every benchmark that reports it.
+  for (const auto& engine : engines) {
+    const json host = engine->host_memory();
+    if (!host.is_object()) continue;
+    print.host_memory.guest_ram_resident_bytes += host.value("resident_bytes", uint64_t{0});
+    print.host_memory.guest_ram_huge_bytes += host.value("huge_bytes", uint64_t{0});
+  }
+  if (print.host_memory.guest_ram_resident_bytes > 0)
+    print.host_memory.guest_ram_huge_share =
+        static_cast<double>(print.host_memory.guest_ram_huge_bytes) /
+        static_cast<double>(print.host_memory.guest_ram_resident_bytes);
+  const std::string numa_notice = mem::take_numa_notice();
+  if (!numa_notice.empty()) warnings.push_back(numa_notice);
 
   // 3. Rounds of one repetition each, in a seeded shuffled order.
   std::vector<int> repetitions(count);
@@ -217,10 +231,12 @@ result<run_outcome> run_suite(const suite& s, const runner_options& options) {
     for (size_t i : order) {
       benchmark_engine* engine = engines[i].get();
       const uint64_t items = engine->items_per_iteration();
+      const uint64_t bytes = engine->bytes_per_iteration();
       auto* b = benchmark::RegisterBenchmark(
-          s.benchmarks[i].name.c_str(), [engine, items](benchmark::State& state) {
+          s.benchmarks[i].name.c_str(), [engine, items, bytes](benchmark::State& state) {
             engine->time(state);
             if (items) state.SetItemsProcessed(static_cast<int64_t>(items) * state.iterations());
+            if (bytes) state.SetBytesProcessed(static_cast<int64_t>(bytes) * state.iterations());
           });
       b->Repetitions(1)->Unit(benchmark::kMillisecond);
       if (iterations[i] > 0)
@@ -296,6 +312,11 @@ result<run_outcome> run_suite(const suite& s, const runner_options& options) {
     if (!b.workload.empty()) entry["workload"] = b.workload;
     if (!b.size.empty()) entry["size"] = b.size;
     if (b.lookups) entry["lookups"] = b.lookups;
+    if (!b.thp.empty()) entry["thp"] = b.thp;
+    if (b.accelerate != "none") entry["accelerate"] = b.accelerate;
+    if (!b.kernel.empty()) entry["kernel"] = b.kernel;
+    if (!b.allocator.empty()) entry["allocator"] = b.allocator;
+    if (const json host = engines[i]->host_memory(); !host.is_null()) entry["host_memory"] = host;
     if (failed[i]) entry["error"] = samples[i].back().error_message;
     benchmarks[b.name] = entry;
   }

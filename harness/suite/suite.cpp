@@ -1,12 +1,15 @@
 #include "suite/suite.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
+#include "linux/native_calls.h"
 #include "replay/tlb_config.h"
+#include "simd/memory_kernel.h"
 
 namespace vm::harness {
 namespace {
@@ -87,9 +90,20 @@ std::string trace_stem(const std::string& path) {
   return s;
 }
 
+// "avx512, avx2, sse2, scalar": the kernels compiled into this build.
+std::string memory_kernel_names() {
+  std::string out;
+  for (const simd::memory_kernel* k : simd::compiled_kernels()) {
+    if (!out.empty()) out += ", ";
+    out += k->name;
+  }
+  return out;
+}
+
 bool parse_engine(const std::string& text, engine_kind& out) {
-  for (engine_kind e : {engine_kind::kMem, engine_kind::kExec, engine_kind::kTlbLookup,
-                        engine_kind::kVmbenchExec, engine_kind::kQemu})
+  for (engine_kind e :
+       {engine_kind::kMem, engine_kind::kExec, engine_kind::kTlbLookup, engine_kind::kVmbenchExec,
+        engine_kind::kQemu, engine_kind::kMemcpy, engine_kind::kAlloc})
     if (text == engine_name(e)) {
       out = e;
       return true;
@@ -106,6 +120,8 @@ const char* engine_name(engine_kind e) noexcept {
     case engine_kind::kTlbLookup: return "tlb-lookup";
     case engine_kind::kVmbenchExec: return "vmbench-exec";
     case engine_kind::kQemu: return "qemu";
+    case engine_kind::kMemcpy: return "memcpy";
+    case engine_kind::kAlloc: return "alloc";
   }
   return "?";
 }
@@ -160,9 +176,12 @@ result<suite> parse_suite(const std::string& text, const std::string& path) {
     if (!entry.is_object())
       return error{error_code::kBadInput,
                    path + ": " + field.substr(0, field.size() - 1) + ": expected an object"};
-    if (!c.only_keys(entry, field.substr(0, field.size() - 1),
-                     {"engine", "traces", "page_size", "tlb", "lookups", "workloads", "size",
-                      "repetitions", "min_time", "warmup", "comment"}))
+    if (!c.only_keys(
+            entry, field.substr(0, field.size() - 1),
+            {"engine",    "traces",    "page_size",  "tlb",         "thp",     "lookups",
+             "workloads", "size",      "accelerate", "op",          "kernel",  "distribution",
+             "buffers",   "alignment", "allocator",  "object_size", "pattern", "repetitions",
+             "min_time",  "warmup",    "comment"}))
       return bad();
     if (!entry.contains("engine") || !entry["engine"].is_string())
       return error{error_code::kBadInput, path + ": " + field + "engine: missing"};
@@ -171,7 +190,7 @@ result<suite> parse_suite(const std::string& text, const std::string& path) {
       return error{error_code::kBadInput,
                    path + ": " + field + "engine: unknown engine '" +
                        entry["engine"].get<std::string>() +
-                       "' (known: mem, exec, tlb-lookup, vmbench-exec, qemu)"};
+                       "' (known: mem, exec, tlb-lookup, vmbench-exec, qemu, memcpy, alloc)"};
     double reps = s.repetitions;
     base.min_time = s.min_time;
     base.warmup = s.warmup;
@@ -189,14 +208,38 @@ result<suite> parse_suite(const std::string& text, const std::string& path) {
                         std::string("does not apply to engine ") + engine_name(base.engine));
       return true;
     };
+    // A list of strings, each one of `allowed`.
+    auto choices = [&](const char* key, std::vector<std::string>& out,
+                       std::initializer_list<const char*> allowed) -> bool {
+      if (!entry.contains(key)) return true;  // the default stands
+      if (!c.strings(entry, field, key, out, false)) return false;
+      for (const std::string& v : out) {
+        bool ok = false;
+        std::string list;
+        for (const char* a : allowed) {
+          ok = ok || v == a;
+          list += list.empty() ? "" : ", ";
+          list += a;
+        }
+        if (!ok) return c.fail(field + key, "'" + v + "' is not one of " + list);
+      }
+      return true;
+    };
+    if (base.engine != engine_kind::kMemcpy &&
+        !refuse({"op", "kernel", "distribution", "buffers", "alignment"}))
+      return bad();
+    if (base.engine != engine_kind::kAlloc && !refuse({"allocator", "object_size", "pattern"}))
+      return bad();
+    if (base.engine != engine_kind::kMem && !refuse({"thp"})) return bad();
+    if (base.engine != engine_kind::kVmbenchExec && !refuse({"accelerate"})) return bad();
     std::vector<suite_benchmark> expanded;
     switch (base.engine) {
       case engine_kind::kMem: {
         if (!refuse({"lookups", "workloads", "size"})) return bad();
-        std::vector<std::string> traces, pages{"4k"}, tlbs{"default"};
+        std::vector<std::string> traces, pages{"4k"}, tlbs{"default"}, thps{""};
         if (!c.strings(entry, field, "traces", traces, true) ||
             !c.strings(entry, field, "page_size", pages, false) ||
-            !c.strings(entry, field, "tlb", tlbs, false))
+            !c.strings(entry, field, "tlb", tlbs, false) || !choices("thp", thps, {"on", "off"}))
           return bad();
         for (const std::string& p : pages)
           if (p != "4k" && p != "2m" && p != "1g" && p != "recorded")
@@ -210,14 +253,17 @@ result<suite> parse_suite(const std::string& text, const std::string& path) {
         }
         for (const std::string& trace : traces)
           for (const std::string& page : pages)
-            for (const std::string& tlb : tlbs) {
-              suite_benchmark b = base;
-              b.trace = trace;
-              b.page_size = page;
-              b.tlb = tlb;
-              b.name = "mem/" + trace_stem(trace) + "/page:" + page + "/tlb:" + tlb;
-              expanded.push_back(b);
-            }
+            for (const std::string& tlb : tlbs)
+              for (const std::string& thp : thps) {
+                suite_benchmark b = base;
+                b.trace = trace;
+                b.page_size = page;
+                b.tlb = tlb;
+                b.thp = thp;
+                b.name = "mem/" + trace_stem(trace) + "/page:" + page + "/tlb:" + tlb;
+                if (!thp.empty()) b.name += "/thp:" + thp;
+                expanded.push_back(b);
+              }
         break;
       }
       case engine_kind::kExec: {
@@ -245,22 +291,109 @@ result<suite> parse_suite(const std::string& text, const std::string& path) {
       case engine_kind::kVmbenchExec:
       case engine_kind::kQemu: {
         if (!refuse({"traces", "lookups", "page_size", "tlb"})) return bad();
-        std::vector<std::string> workloads, sizes{"small"};
+        std::vector<std::string> workloads, sizes{"small"}, accelerate{"none"};
         if (!c.strings(entry, field, "workloads", workloads, true) ||
-            !c.strings(entry, field, "size", sizes, false))
+            !c.strings(entry, field, "size", sizes, false) ||
+            !c.strings(entry, field, "accelerate", accelerate, false))
           return bad();
+        for (const std::string& a : accelerate)
+          if (auto parsed = linux_abi::parse_native_functions(a); !parsed.ok())
+            return error{error_code::kBadInput,
+                         path + ": " + field + "accelerate: " + parsed.err().message};
         for (const std::string& size : sizes)
           if (size != "small" && size != "default")
             return error{error_code::kBadInput,
                          path + ": " + field + "size: '" + size + "' is not one of small, default"};
         for (const std::string& w : workloads)
-          for (const std::string& size : sizes) {
-            suite_benchmark b = base;
-            b.workload = w;
-            b.size = size;
-            b.name = std::string(engine_name(base.engine)) + "/" + w + "/" + size;
-            expanded.push_back(b);
+          for (const std::string& size : sizes)
+            for (const std::string& a : accelerate) {
+              suite_benchmark b = base;
+              b.workload = w;
+              b.size = size;
+              b.accelerate = a;
+              b.name = std::string(engine_name(base.engine)) + "/" + w + "/" + size;
+              if (a != "none") b.name += "/accelerate:" + a;
+              expanded.push_back(b);
+            }
+        break;
+      }
+      case engine_kind::kMemcpy: {
+        if (!refuse({"traces", "lookups", "workloads", "page_size", "tlb"})) return bad();
+        std::vector<std::string> ops{"copy"}, kernels{"dispatched"}, sizes, distributions{"fixed"},
+            buffers{"hot"}, alignments{"aligned"};
+        if (!choices("op", ops, {"copy", "move", "set"}) ||
+            !c.strings(entry, field, "kernel", kernels, false) ||
+            !choices(
+                "size", sizes,
+                {"0-16", "17-64", "65-256", "257-2k", "2k-64k", "64k-l2", "l2-l3", "above-l3"}) ||
+            !choices("distribution", distributions, {"fixed", "random"}) ||
+            !choices("buffers", buffers, {"hot", "cold"}) ||
+            !choices("alignment", alignments, {"aligned", "unaligned"}))
+          return bad();
+        if (sizes.empty())
+          return error{error_code::kBadInput, path + ": " + field + "size: missing"};
+        // "supported": every kernel of this build this CPU runs, best first.
+        if (const auto it = std::find(kernels.begin(), kernels.end(), "supported");
+            it != kernels.end()) {
+          std::vector<std::string> here;
+          for (const simd::memory_kernel* k : simd::compiled_kernels())
+            if (simd::supported(*k)) here.emplace_back(k->name);
+          kernels.insert(kernels.erase(it), here.begin(), here.end());
+        }
+        for (const std::string& k : kernels)
+          if (k != "dispatched" && k != "glibc" && k != "byte" && simd::find_kernel(k) == nullptr)
+            return error{error_code::kBadInput,
+                         path + ": " + field + "kernel: '" + k +
+                             "' is not dispatched, glibc, byte, supported or a kernel of this "
+                             "build (" +
+                             memory_kernel_names() + ")"};
+        for (const std::string& op : ops)
+          for (const std::string& k : kernels)
+            for (const std::string& size : sizes)
+              for (const std::string& d : distributions)
+                for (const std::string& buf : buffers)
+                  for (const std::string& a : alignments) {
+                    suite_benchmark b = base;
+                    b.op = op;
+                    b.kernel = k;
+                    b.size = size;
+                    b.distribution = d;
+                    b.buffers = buf;
+                    b.alignment = a;
+                    b.name = "memcpy/" + op + "/" + k + "/" + size + "/" + d + "/" + buf + "/" + a;
+                    expanded.push_back(b);
+                  }
+        break;
+      }
+      case engine_kind::kAlloc: {
+        if (!refuse({"traces", "lookups", "workloads", "size", "page_size", "tlb"})) return bad();
+        std::vector<std::string> allocators{"pool"}, patterns{"pairs"};
+        if (!choices("allocator", allocators, {"pool", "malloc", "pmr-unsync", "pmr-sync"}) ||
+            !choices("pattern", patterns, {"pairs", "batch"}))
+          return bad();
+        std::vector<uint64_t> sizes{64};
+        if (entry.contains("object_size")) {
+          const json& v = entry["object_size"];
+          sizes.clear();
+          for (const json& one : v.is_array() ? v : json::array({v})) {
+            if (!one.is_number_unsigned() || one.get<uint64_t>() < 8 ||
+                one.get<uint64_t>() > (uint64_t{1} << 20))
+              return error{error_code::kBadInput, path + ": " + field +
+                                                      "object_size: expected whole numbers of "
+                                                      "bytes in [8, 1048576]"};
+            sizes.push_back(one.get<uint64_t>());
           }
+        }
+        for (const std::string& a : allocators)
+          for (uint64_t size : sizes)
+            for (const std::string& p : patterns) {
+              suite_benchmark b = base;
+              b.allocator = a;
+              b.object_size = size;
+              b.pattern = p;
+              b.name = "alloc/" + a + "/" + std::to_string(size) + "/" + p;
+              expanded.push_back(b);
+            }
         break;
       }
     }

@@ -29,9 +29,21 @@
 //   vmbench-exec  `vmbench exec` a workload as a child process (whole-process
 //                 wall time), the peer of:
 //   qemu          qemu-riscv64 on the same workload and arguments: the anchor
+//   memcpy        host memory kernels (core/simd) on one size class, against
+//                 glibc and a byte loop: {"engine": "memcpy", "op": ["copy"],
+//                 "kernel": ["dispatched", "glibc", "byte", "avx2", ...;
+//                 "supported": every kernel this CPU runs],
+//                 "size": ["0-16", "17-64", "65-256", "257-2k", "2k-64k",
+//                 "64k-l2", "l2-l3", "above-l3"], "distribution": ["fixed",
+//                 "random"], "buffers": ["hot", "cold"], "alignment":
+//                 ["aligned", "unaligned"]} (harness/run/memory_engines.h)
+//   alloc         fixed-size object allocation: {"engine": "alloc",
+//                 "allocator": ["pool", "malloc", "pmr-unsync", "pmr-sync"],
+//                 "object_size": [64, 4096], "pattern": ["pairs", "batch"]}
 // Benchmark names are stable and say what runs:
 //   mem/recorded/sha256/page:4k/tlb:default, exec/recorded/sha256,
-//   tlb-lookup/l1/lookups:16777216, vmbench-exec/sha256/small, qemu/sha256/small
+//   tlb-lookup/l1/lookups:16777216, vmbench-exec/sha256/small, qemu/sha256/small,
+//   memcpy/copy/glibc/65-256/random/hot/unaligned, alloc/pool/64/pairs
 // Trace paths are relative to the source tree the suite belongs to.
 #pragma once
 
@@ -45,7 +57,7 @@ namespace vm::harness {
 
 inline constexpr int kSuiteSchemaVersion = 1;
 
-enum class engine_kind { kMem, kExec, kTlbLookup, kVmbenchExec, kQemu };
+enum class engine_kind { kMem, kExec, kTlbLookup, kVmbenchExec, kQemu, kMemcpy, kAlloc };
 const char* engine_name(engine_kind e) noexcept;
 
 // One benchmark, after expansion.
@@ -57,7 +69,17 @@ struct suite_benchmark {
   std::string tlb;        // mem: a tlb_config string ("default")
   uint64_t lookups = 0;   // tlb-lookup
   std::string workload;   // vmbench-exec, qemu
-  std::string size;       // vmbench-exec, qemu: "small" or "default"
+  std::string size;       // vmbench-exec, qemu: "small" or "default"; memcpy: the size class
+  std::string accelerate = "none";  // vmbench-exec: guest libc functions run natively
+  std::string thp;           // mem: "", "on" or "off" (guest RAM huge pages; "": the default)
+  std::string op;            // memcpy: "copy", "move" or "set"
+  std::string kernel;        // memcpy: "dispatched", "glibc", "byte" or a kernel name
+  std::string distribution;  // memcpy: "fixed" or "random"
+  std::string buffers;       // memcpy: "hot" or "cold"
+  std::string alignment;     // memcpy: "aligned" or "unaligned"
+  std::string allocator;     // alloc: "pool", "malloc", "pmr-unsync", "pmr-sync"
+  uint64_t object_size = 0;  // alloc: bytes
+  std::string pattern;       // alloc: "pairs" or "batch"
   int repetitions = 10;
   double min_time = 0.05;  // seconds per repetition
   double warmup = 0;       // seconds of untimed iterations before each repetition

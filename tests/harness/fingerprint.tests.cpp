@@ -109,6 +109,16 @@ fingerprint sample_fingerprint() {
   fp.build.git_branch = "main";
   fp.build.git_dirty = "false";
   fp.build.binary_hash = "xxh3-128:00112233445566778899aabbccddeeff";
+  fp.host_memory.memcpy_kernel = "avx2";
+  fp.host_memory.memcpy_forced = "avx2";
+  fp.host_memory.non_temporal_threshold = 12582912;
+  fp.host_memory.thp = "on";
+  fp.host_memory.numa_node = 0;
+  fp.host_memory.numa_nodes = 2;
+  fp.host_memory.numa_available = true;
+  fp.host_memory.guest_ram_resident_bytes = 4096 << 10;
+  fp.host_memory.guest_ram_huge_bytes = 2048 << 10;
+  fp.host_memory.guest_ram_huge_share = 0.5;
   return fp;
 }
 
@@ -393,6 +403,22 @@ TEST_CASE("a fingerprint survives a JSON round trip", "[harness][fingerprint]") 
   CHECK(back.machine.cpu_flags == fp.machine.cpu_flags);
   CHECK(back.machine.memory_bytes == fp.machine.memory_bytes);
   CHECK(back.build.binary_hash == fp.build.binary_hash);
+  CHECK(j["host_memory"]["memcpy_kernel"] == "avx2");
+  CHECK(back.host_memory.numa_node == 0);
+  CHECK(back.host_memory.guest_ram_huge_share == 0.5);
+}
+
+TEST_CASE("a different memcpy kernel or huge-page request is a minor difference, unknown is none",
+          "[harness][fingerprint]") {
+  const fingerprint a = sample_fingerprint();
+  fingerprint b = a;
+  b.host_memory.memcpy_kernel = "avx512";
+  b.host_memory.thp = "off";
+  CHECK(minor_differences(a, b) == std::vector<std::string>{"memcpy kernel: avx2 vs avx512",
+                                                            "guest RAM huge pages: on vs off"});
+  fingerprint old = a;  // a results file from before the host memory section
+  old.host_memory = host_memory_fingerprint{};
+  CHECK(minor_differences(old, a).empty());
 }
 
 TEST_CASE("reading a fingerprint from JSON tolerates missing and mistyped fields",

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "simd/memory_kernel.h"
 #include "support/child_process.h"
 #include "tlb/tlb_config.h"
 
@@ -62,7 +63,8 @@ suite parse_ok(const std::string& text) {
 
 TEST_CASE("each shipped suite parses, names itself and has unique benchmark names",
           "[harness][suite]") {
-  const std::string name = GENERATE(as<std::string>{}, "smoke", "quick", "nightly", "anchor", "tlb");
+  const std::string name =
+      GENERATE(as<std::string>{}, "smoke", "quick", "nightly", "anchor", "tlb", "memory");
   CAPTURE(name);
   const suite s = load_shipped(name);
   CHECK(s.name == name);
@@ -82,12 +84,15 @@ TEST_CASE("each shipped suite parses, names itself and has unique benchmark name
 
 TEST_CASE("every trace and workload a shipped suite names exists in the source tree",
           "[harness][suite]") {
-  const std::string name = GENERATE(as<std::string>{}, "smoke", "quick", "nightly", "anchor", "tlb");
+  const std::string name =
+      GENERATE(as<std::string>{}, "smoke", "quick", "nightly", "anchor", "tlb", "memory");
   CAPTURE(name);
   const suite s = load_shipped(name);
   for (const suite_benchmark& b : s.benchmarks) {
     CAPTURE(b.name);
     switch (b.engine) {
+      case engine_kind::kMemcpy: CHECK_FALSE(b.kernel.empty()); break;
+      case engine_kind::kAlloc: CHECK(b.object_size >= 8); break;
       case engine_kind::kMem:
         CHECK(b.trace.size() > 8);
         CHECK(b.trace.compare(b.trace.size() - 8, 8, ".mem.vmt") == 0);
@@ -111,15 +116,21 @@ TEST_CASE("the shipped suites keep their benchmark names, counts and settings",
           "[harness][suite]") {
   SECTION("smoke") {
     const suite s = load_shipped("smoke");
-    CHECK(names_of(s) == std::vector<std::string>{
-                             "mem/recorded/stream_copy/page:4k/tlb:default",
-                             "mem/synthetic/sequential-64m/page:4k/tlb:default",
-                             "mem/synthetic/strided-4k/page:2m/tlb:default",
-                             "mem/recorded/stream_copy/page:4k/tlb:l1=16x4,l2=128x8,prefetch=stride",
-                             "mem/recorded/stream_copy/page:4k/tlb:qemu",
-                             "exec/recorded/bytecode_vm",
-                             "tlb-lookup/l1/lookups:1048576",
-                         });
+    CHECK(names_of(s) ==
+          std::vector<std::string>{
+              "mem/recorded/stream_copy/page:4k/tlb:default",
+              "mem/synthetic/sequential-64m/page:4k/tlb:default",
+              "mem/synthetic/strided-4k/page:2m/tlb:default",
+              "mem/recorded/stream_copy/page:4k/tlb:l1=16x4,l2=128x8,prefetch=stride",
+              "mem/recorded/stream_copy/page:4k/tlb:qemu",
+              "exec/recorded/bytecode_vm",
+              "tlb-lookup/l1/lookups:1048576",
+              "memcpy/copy/dispatched/65-256/random/hot/unaligned",
+              "memcpy/copy/glibc/65-256/random/hot/unaligned",
+              "alloc/pool/64/pairs",
+              "alloc/malloc/64/pairs",
+              "vmbench-exec/mem_ops/small/accelerate:all",
+          });
     CHECK(s.repetitions == 2);
     CHECK(s.min_time == 0);
     for (const suite_benchmark& b : s.benchmarks) {
@@ -161,9 +172,13 @@ TEST_CASE("the shipped suites keep their benchmark names, counts and settings",
   }
   SECTION("nightly") {
     const suite s = load_shipped("nightly");
-    // 17 mem traces x 2 page sizes, 2 exec traces, 1 lookup loop, 13
-    // workloads under each of vmbench-exec and qemu.
-    CHECK(s.benchmarks.size() == 17 * 2 + 2 + 1 + 13 + 13);
+    // 17 mem traces x 2 page sizes, 2 exec traces, 1 lookup loop, 14
+    // workloads under each of vmbench-exec and qemu (mem_ops also
+    // accelerated), 10 memcpy/memset against glibc, 4 pool/malloc.
+    CHECK(s.benchmarks.size() == 17 * 2 + 2 + 1 + 14 + 1 + 14 + 10 + 4);
+    CHECK(find_benchmark(s, "vmbench-exec/mem_ops/small/accelerate:all"));
+    CHECK(find_benchmark(s, "memcpy/copy/glibc/above-l3/fixed/cold/aligned"));
+    CHECK(find_benchmark(s, "alloc/pool/4096/pairs"));
     CHECK(s.repetitions == 15);
     const suite_benchmark* qemu = find_benchmark(s, "qemu/sha256/small");
     REQUIRE(qemu);
@@ -197,7 +212,8 @@ TEST_CASE("the shipped suites keep their benchmark names, counts and settings",
 
 TEST_CASE("parsing a shipped suite twice gives the same names in the same order",
           "[harness][suite]") {
-  const std::string name = GENERATE(as<std::string>{}, "smoke", "quick", "nightly", "anchor", "tlb");
+  const std::string name =
+      GENERATE(as<std::string>{}, "smoke", "quick", "nightly", "anchor", "tlb", "memory");
   CAPTURE(name);
   CHECK(names_of(load_shipped(name)) == names_of(load_shipped(name)));
 }
@@ -270,6 +286,60 @@ TEST_CASE("workload entries expand to the cross product of workloads and sizes",
   CHECK(s.benchmarks[3].size == "default");
 }
 
+TEST_CASE("memcpy and alloc entries expand to their cross products with stable names",
+          "[harness][suite]") {
+  const suite s = parse_ok(suite_text(R"([
+    {"engine": "memcpy", "op": ["copy", "set"], "kernel": ["dispatched", "glibc"],
+     "size": ["0-16", "above-l3"], "distribution": "random", "buffers": ["hot", "cold"],
+     "alignment": "unaligned"},
+    {"engine": "memcpy", "size": "65-256"},
+    {"engine": "alloc", "allocator": ["pool", "malloc"], "object_size": [64, 4096],
+     "pattern": "batch"},
+    {"engine": "alloc"}])"));
+  REQUIRE(s.benchmarks.size() == 2 * 2 * 2 * 2 + 1 + 4 + 1);
+  CHECK(s.benchmarks[0].name == "memcpy/copy/dispatched/0-16/random/hot/unaligned");
+  CHECK(s.benchmarks[1].name == "memcpy/copy/dispatched/0-16/random/cold/unaligned");
+  CHECK(s.benchmarks[15].name == "memcpy/set/glibc/above-l3/random/cold/unaligned");
+  CHECK(s.benchmarks[15].op == "set");
+  CHECK(s.benchmarks[15].kernel == "glibc");
+  CHECK(s.benchmarks[15].size == "above-l3");
+  CHECK(s.benchmarks[15].buffers == "cold");
+  // The defaults: copy, dispatched, fixed, hot, aligned; pool, 64 B, pairs.
+  CHECK(s.benchmarks[16].name == "memcpy/copy/dispatched/65-256/fixed/hot/aligned");
+  CHECK(s.benchmarks[17].name == "alloc/pool/64/batch");
+  CHECK(s.benchmarks[20].name == "alloc/malloc/4096/batch");
+  CHECK(s.benchmarks[20].object_size == 4096);
+  CHECK(s.benchmarks[21].name == "alloc/pool/64/pairs");
+  for (const suite_benchmark& b : s.benchmarks) {
+    CAPTURE(b.name);
+    CHECK(b.name.rfind(std::string(engine_name(b.engine)) + "/", 0) == 0);
+  }
+}
+
+TEST_CASE("supported expands to every memcpy kernel this CPU runs, best first",
+          "[harness][suite]") {
+  const suite s = parse_ok(suite_text(R"([
+    {"engine": "memcpy", "kernel": ["glibc", "supported"], "size": "0-16"}])"));
+  std::vector<std::string> expected = {"memcpy/copy/glibc/0-16/fixed/hot/aligned"};
+  for (const vm::simd::memory_kernel* k : vm::simd::compiled_kernels())
+    if (vm::simd::supported(*k))
+      expected.push_back(std::string("memcpy/copy/") + k->name + "/0-16/fixed/hot/aligned");
+  CHECK(names_of(s) == expected);
+  CHECK(expected.back() == "memcpy/copy/scalar/0-16/fixed/hot/aligned");
+}
+
+TEST_CASE("thp and accelerate add a name part only when they are given", "[harness][suite]") {
+  const suite s = parse_ok(suite_text(R"([
+    {"engine": "mem", "traces": "traces/synthetic/u.mem.vmt", "thp": ["on", "off"]},
+    {"engine": "vmbench-exec", "workloads": "mem_ops", "accelerate": ["none", "all"]}])"));
+  CHECK(names_of(s) == std::vector<std::string>{"mem/synthetic/u/page:4k/tlb:default/thp:on",
+                                                "mem/synthetic/u/page:4k/tlb:default/thp:off",
+                                                "vmbench-exec/mem_ops/small",
+                                                "vmbench-exec/mem_ops/small/accelerate:all"});
+  CHECK(s.benchmarks[1].thp == "off");
+  CHECK(s.benchmarks[3].accelerate == "all");
+}
+
 TEST_CASE("suite entries override the suite's repetitions, minimum time and warm-up",
           "[harness][suite]") {
   const suite s =
@@ -329,7 +399,7 @@ TEST_CASE("a malformed suite is refused with the file and the field in the messa
        "description: expected a string"},
       {"unknown engine", one(R"({"engine": "jit"})"),
        "benchmarks[0].engine: unknown engine 'jit' (known: mem, exec, tlb-lookup, vmbench-exec, "
-       "qemu)"},
+       "qemu, memcpy, alloc)"},
       {"missing engine", one(R"({"traces": "traces/a.mem.vmt"})"), "benchmarks[0].engine: missing"},
       {"unknown key in an entry", one(R"({"engine": "mem", "trace": "traces/a.mem.vmt"})"),
        "benchmarks[0].trace: unknown key"},
@@ -388,6 +458,30 @@ TEST_CASE("a malformed suite is refused with the file and the field in the messa
        "benchmarks[0].warmup: must lie in [0"},
       {"too few lookups", one(R"({"engine": "tlb-lookup", "lookups": 1000})"),
        "benchmarks[0].lookups: must lie in [1024"},
+      {"kernel on mem", one(R"({"engine": "mem", "traces": "a.mem.vmt", "kernel": "avx2"})"),
+       "benchmarks[0].kernel: does not apply to engine mem"},
+      {"thp on exec", one(R"({"engine": "exec", "traces": "a.exec.vmt", "thp": "on"})"),
+       "benchmarks[0].thp: does not apply to engine exec"},
+      {"accelerate on qemu", one(R"({"engine": "qemu", "workloads": "sort", "accelerate": "all"})"),
+       "benchmarks[0].accelerate: does not apply to engine qemu"},
+      {"bad accelerate",
+       one(R"({"engine": "vmbench-exec", "workloads": "sort", "accelerate": "strlen"})"),
+       "benchmarks[0].accelerate: unknown native function 'strlen'"},
+      {"bad thp", one(R"({"engine": "mem", "traces": "a.mem.vmt", "thp": ["on", "maybe"]})"),
+       "benchmarks[0].thp: 'maybe' is not one of on, off"},
+      {"memcpy without size", one(R"({"engine": "memcpy"})"), "benchmarks[0].size: missing"},
+      {"bad size class", one(R"({"engine": "memcpy", "size": "1-2"})"),
+       "benchmarks[0].size: '1-2' is not one of 0-16, 17-64"},
+      {"unknown kernel", one(R"({"engine": "memcpy", "size": "0-16", "kernel": "avx1024"})"),
+       "benchmarks[0].kernel: 'avx1024' is not dispatched, glibc, byte, supported or a kernel"},
+      {"bad buffers", one(R"({"engine": "memcpy", "size": "0-16", "buffers": "warm"})"),
+       "benchmarks[0].buffers: 'warm' is not one of hot, cold"},
+      {"allocator on memcpy", one(R"({"engine": "memcpy", "size": "0-16", "allocator": "pool"})"),
+       "benchmarks[0].allocator: does not apply to engine memcpy"},
+      {"bad allocator", one(R"({"engine": "alloc", "allocator": "tcmalloc"})"),
+       "benchmarks[0].allocator: 'tcmalloc' is not one of pool, malloc, pmr-unsync, pmr-sync"},
+      {"tiny object", one(R"({"engine": "alloc", "object_size": [64, 4]})"),
+       "benchmarks[0].object_size: expected whole numbers of bytes in [8, 1048576]"},
       {"empty benchmarks", suite_text("[]"), "benchmarks: expected a non-empty array"},
       {"missing benchmarks", R"({"schema_version": 1, "name": "t"})",
        "benchmarks: expected a non-empty array"},
@@ -501,6 +595,8 @@ TEST_CASE("engine names are the words suites use", "[harness][suite]") {
   CHECK(std::string(engine_name(engine_kind::kTlbLookup)) == "tlb-lookup");
   CHECK(std::string(engine_name(engine_kind::kVmbenchExec)) == "vmbench-exec");
   CHECK(std::string(engine_name(engine_kind::kQemu)) == "qemu");
+  CHECK(std::string(engine_name(engine_kind::kMemcpy)) == "memcpy");
+  CHECK(std::string(engine_name(engine_kind::kAlloc)) == "alloc");
 }
 
 TEST_CASE("the tlb suite replays every corpus trace through every design family",

@@ -105,16 +105,30 @@ TEST_CASE(
     CHECK(b["run_name"].get<std::string>().find("/repeats:") == std::string::npos);
   }
   const size_t benchmarks = section["benchmarks"].size();
-  CHECK(benchmarks == 7);
+  CHECK(benchmarks == 12);
   CHECK(iterations == benchmarks * 2);  // smoke: 2 repetitions each
   CHECK(aggregates == benchmarks * 4);  // mean, median, stddev, cv
   const json& mem = section["benchmarks"]["mem/recorded/stream_copy/page:4k/tlb:default"];
   CHECK(mem["counters"]["tlb.l1.misses"].get<uint64_t>() > 0);
+  // The host memory layer: the kernel in use, how guest RAM was backed, and
+  // bytes per second for the memcpy engine.
+  CHECK_FALSE(section["fingerprint"]["host_memory"]["memcpy_kernel"].get<std::string>().empty());
+  CHECK(section["fingerprint"]["host_memory"]["guest_ram_resident_bytes"].get<uint64_t>() > 0);
+  CHECK(mem["host_memory"]["resident_bytes"].get<uint64_t>() > 0);
+  const json& copy = section["benchmarks"]["memcpy/copy/glibc/65-256/random/hot/unaligned"];
+  CHECK(copy["counters"]["bytes"].get<uint64_t>() > 0);
+  bool bytes_per_second = false;
+  for (const json& b : doc["benchmarks"])
+    if (b["run_name"] == "memcpy/copy/glibc/65-256/random/hot/unaligned" &&
+        b.contains("bytes_per_second"))
+      bytes_per_second = true;
+  CHECK(bytes_per_second);
   CHECK(mem["counters"]["records"].get<uint64_t>() > 1000000);
   // A TLB design's benchmark: its timed iterations ran that design (they
   // reproduced its own counters), and its counters are in the results.
   const json& design =
-      section["benchmarks"]["mem/recorded/stream_copy/page:4k/tlb:l1=16x4,l2=128x8,prefetch=stride"];
+      section["benchmarks"]
+             ["mem/recorded/stream_copy/page:4k/tlb:l1=16x4,l2=128x8,prefetch=stride"];
   CHECK(design["counters"]["tlb.l2.misses"].get<uint64_t>() > 0);
   CHECK(design["counters"].contains("tlb.prefetch.issued"));
   CHECK(design["counters"]["records"] == mem["counters"]["records"]);
@@ -267,7 +281,7 @@ TEST_CASE("merge concatenates repetitions and refuses runs whose counters differ
   const json merged = read_json(dir.file("m.json"));
   size_t iterations = 0;
   for (const json& b : merged["benchmarks"]) iterations += b["run_type"] == "iteration";
-  CHECK(iterations == 2 * 7 * 2);
+  CHECK(iterations == 2 * 12 * 2);
   CHECK(merged["vmbench"]["merged_from"].size() == 2);
   a["vmbench"]["benchmarks"]["exec/recorded/bytecode_vm"]["counters"]["instructions"] = 1;
   write_text(dir.file("c.json"), a.dump());

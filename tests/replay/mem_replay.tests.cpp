@@ -369,3 +369,37 @@ TEST_CASE("replay_mem refuses exec traces and damaged chunks", "[replay][mem]") 
     CHECK(r.err().code == vm::error_code::kInvalidArgument);
   }
 }
+
+TEST_CASE("replay_mem places guest RAM as asked, prefaults it, and reports how it was backed",
+          "[replay][mem][thp]") {
+  const vm::test::scratch_dir dir;
+  vm::test::mem_trace t;
+  // 8 MiB mapped, one read in its first page.
+  t.records = {read(0x40000000)};
+  t.page_map = {range(0x40000000, 0x40800000, kRW)};
+  vm::test::write_mem_trace(dir.file("t.vmt"), t);
+  auto reader = vm::trace::trace_reader::open(dir.file("t.vmt"));
+  REQUIRE(reader.ok());
+  const auto mode = GENERATE(vm::mem::thp_mode::kOn, vm::mem::thp_mode::kOff);
+  CAPTURE(vm::mem::thp_mode_name(mode));
+  vm::replay::mem_replay_options options;
+  options.placement = vm::mem::placement{mode, vm::mem::kNoNumaNode};
+  SECTION("lazily committed") {
+    auto r = vm::replay::replay_mem(*reader.value(), options);
+    REQUIRE(r.ok());
+    const vm::mem::memory_report& m = r.value().memory;
+    CHECK(m.thp_requested == mode);
+    CHECK(m.bytes >= r.value().space.ram_bytes);
+    CHECK(m.resident_bytes < m.bytes);  // only page tables and the touched page (or its 2 MiB)
+    if (mode == vm::mem::thp_mode::kOff) CHECK(m.huge_bytes == 0);
+  }
+  SECTION("prefaulted") {
+    options.prefault = true;
+    auto r = vm::replay::replay_mem(*reader.value(), options);
+    REQUIRE(r.ok());
+    const vm::mem::memory_report& m = r.value().memory;
+    CHECK(m.resident_bytes >= r.value().space.ram_bytes);
+    if (mode == vm::mem::thp_mode::kOff) CHECK(m.huge_bytes == 0);
+    CHECK(r.value().counters.accesses.reads == 1);  // the replay itself is unchanged
+  }
+}
