@@ -117,6 +117,9 @@ TEST_CASE(
   CHECK(mem["host_memory"]["resident_bytes"].get<uint64_t>() > 0);
   const json& copy = section["benchmarks"]["memcpy/copy/glibc/65-256/random/hot/unaligned"];
   CHECK(copy["counters"]["bytes"].get<uint64_t>() > 0);
+  // Kernels compared on one condition run the very same operations.
+  CHECK(copy["counters"] ==
+        section["benchmarks"]["memcpy/copy/dispatched/65-256/random/hot/unaligned"]["counters"]);
   bool bytes_per_second = false;
   for (const json& b : doc["benchmarks"])
     if (b["run_name"] == "memcpy/copy/glibc/65-256/random/hot/unaligned" &&
